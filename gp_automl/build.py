@@ -1,0 +1,127 @@
+"""PipelineTree -> scikit-learn estimator, through a neutral *plan*.
+
+A plan is a nest of ``Call`` (an import path called with keyword arguments), ``Ref`` (an object
+passed as it is), lists, tuples and plain values. ``instantiate`` turns it into live objects and
+``codegen`` renders the very same plan as source, so the exported script cannot drift from the
+evaluated pipeline. This is the only module that imports operator classes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from gp_automl.space.catalog import Catalog, ObjectRef
+from gp_automl.tree import COMBINE, PipelineTree
+
+PIPELINE = "sklearn.pipeline.Pipeline"
+UNION = "sklearn.pipeline.FeatureUnion"
+STACKING = "gp_automl.steps.StackingFeatures"
+
+
+@dataclass(frozen=True)
+class Call:
+    import_path: str
+    kwargs: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Ref:
+    import_path: str
+
+
+def plan_pipeline(
+    tree: PipelineTree, catalog: Catalog, random_state: int | None, front: tuple[Call, ...] = ()
+) -> Call:
+    """The plan of a full pipeline: fixed front steps, then the tree's steps, the model last."""
+    if tree.is_data or not catalog[tree.op].is_model:
+        raise ValueError(f"the root of a pipeline must be a model, got {tree.op}")
+    steps = [*front, *_chain(tree.children[0], catalog, random_state), _operator(tree, catalog, random_state)]
+    return Call(PIPELINE, (("steps", _named(steps)),))
+
+
+def build_pipeline(tree: PipelineTree, catalog: Catalog, random_state: int | None, front: tuple[Call, ...] = ()):
+    return instantiate(plan_pipeline(tree, catalog, random_state, front))
+
+
+def _chain(tree: PipelineTree, catalog: Catalog, random_state: int | None) -> list[Call]:
+    if tree.is_data:
+        return []
+    if tree.op == COMBINE:
+        branches = [_branch(child, catalog, random_state) for child in tree.children]
+        named = [(f"branch{i}", branch) for i, branch in enumerate(branches, 1)]
+        return [Call(UNION, (("transformer_list", named),))]
+    step = _operator(tree, catalog, random_state)
+    if catalog[tree.op].is_model:
+        step = Call(STACKING, (("estimator", step),))
+    return [*_chain(tree.children[0], catalog, random_state), step]
+
+
+def _branch(tree: PipelineTree, catalog: Catalog, random_state: int | None) -> Any:
+    steps = _chain(tree, catalog, random_state)
+    if not steps:
+        return "passthrough"
+    if len(steps) == 1:
+        return steps[0]
+    return Call(PIPELINE, (("steps", _named(steps)),))
+
+
+def _named(steps: list[Call]) -> list[tuple[str, Call]]:
+    """Readable, unique step names: the class name in lower case, numbered when repeated."""
+    names: list[tuple[str, Call]] = []
+    used: dict[str, int] = {}
+    for step in steps:
+        inner = dict(step.kwargs)["estimator"] if step.import_path == STACKING else step
+        base = inner.import_path.rsplit(".", 1)[1].lower()
+        if step.import_path == STACKING:
+            base = f"stack_{base}"
+        used[base] = used.get(base, 0) + 1
+        names.append((base if used[base] == 1 else f"{base}_{used[base]}", step))
+    return names
+
+
+def _operator(tree: PipelineTree, catalog: Catalog, random_state: int | None) -> Call:
+    spec = catalog[tree.op]
+    kwargs = {name: _fixed(value, random_state) for name, value in spec.fixed}
+    kwargs.update(dict(tree.params))
+    return _seeded(spec.import_path, kwargs, random_state)
+
+
+def _fixed(value: Any, random_state: int | None) -> Any:
+    if not isinstance(value, ObjectRef):
+        return value
+    if value.kwargs is None:
+        return Ref(value.import_path)
+    return _seeded(value.import_path, dict(value.kwargs), random_state)
+
+
+def _seeded(import_path: str, kwargs: dict[str, Any], random_state: int | None) -> Call:
+    if random_state is not None and "random_state" in _parameters(import_path):
+        kwargs.setdefault("random_state", random_state)
+    return Call(import_path, tuple(sorted(kwargs.items())))
+
+
+@lru_cache(maxsize=512)
+def _parameters(import_path: str) -> frozenset[str]:
+    return frozenset(inspect.signature(import_object(import_path)).parameters)
+
+
+@lru_cache(maxsize=512)
+def import_object(import_path: str) -> Any:
+    module, _, name = import_path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def instantiate(plan: Any) -> Any:
+    if isinstance(plan, Call):
+        return import_object(plan.import_path)(**{k: instantiate(v) for k, v in plan.kwargs})
+    if isinstance(plan, Ref):
+        return import_object(plan.import_path)
+    if isinstance(plan, list):
+        return [instantiate(item) for item in plan]
+    if isinstance(plan, tuple):
+        return tuple(instantiate(item) for item in plan)
+    return plan

@@ -1,0 +1,153 @@
+"""Command line: ``gp-automl fit | export | predict``. Errors become one line on stderr and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from gp_automl.codegen import ScriptInfo
+from gp_automl.data import CLASSIFICATION, front_steps, infer_task, read_table, split_target, to_matrix
+from gp_automl.errors import DataError, GPAutoMLError, RunDirError
+from gp_automl.estimator import GPClassifier, GPRegressor
+from gp_automl.results import PipelineContext, export_script
+from gp_automl.rundir import BEST_PIPELINE, RunDir, atomic_write_text
+from gp_automl.space import load_catalog
+from gp_automl.tree import parse
+from gp_automl.version import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gp-automl", description="Genetic-programming AutoML on Dask.")
+    parser.add_argument("--version", action="version", version=f"gp_automl {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    fit = commands.add_parser("fit", help="search for a pipeline on a CSV file")
+    fit.add_argument("data", help="CSV file with a header row")
+    fit.add_argument("--target", required=True, help="name of the column to predict")
+    fit.add_argument("--task", choices=["auto", "classification", "regression"], default="auto")
+    fit.add_argument("--out", help="run directory to create (default: runs/<data>-<time>)")
+    fit.add_argument("--max-time-mins", type=float, default=None, help="wall-clock budget of the search")
+    fit.add_argument("--generations", type=int, default=None)
+    fit.add_argument("--population-size", type=int, default=50)
+    fit.add_argument("--operators", default="default", help="catalog name (default, light) or a .toml file")
+    fit.add_argument("--scoring", default=None, help="scikit-learn scorer name")
+    fit.add_argument("--cv", type=int, default=5)
+    fit.add_argument("--scheduler", default=None, help="Dask scheduler address or scheduler file")
+    fit.add_argument("--n-workers", type=int, default=None, help="workers of the local cluster")
+    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--mode", default="generational", choices=["generational"])
+    fit.add_argument("--early-stop", type=int, default=None, help="generations without front improvement")
+    fit.add_argument("--verbosity", type=int, default=1)
+
+    export = commands.add_parser("export", help="write the best pipeline of a run as a Python script")
+    export.add_argument("run_dir")
+    export.add_argument("-o", "--output", help="script to write (default: RUN_DIR/best_pipeline.py)")
+
+    predict = commands.add_parser("predict", help="predict new rows with the model saved in a run")
+    predict.add_argument("run_dir")
+    predict.add_argument("data", help="CSV file with the same feature columns as the training data")
+    predict.add_argument("-o", "--output", help="CSV to write (default: standard output)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return {"fit": _fit, "export": _export, "predict": _predict}[args.command](args)
+    except GPAutoMLError as exc:
+        print(f"gp-automl: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("gp-automl: interrupted", file=sys.stderr)
+        return 130
+
+
+def _fit(args: argparse.Namespace) -> int:
+    frame = read_table(args.data)
+    X, y = split_target(frame, args.target)
+    task = infer_task(y) if args.task == "auto" else args.task
+    out = args.out or str(Path("runs") / f"{Path(args.data).stem}-{datetime.now():%Y%m%d-%H%M%S}")
+    if (Path(out) / "run.json").exists():
+        raise RunDirError(f"{out} already holds a run; choose another --out")
+    if args.max_time_mins is None and args.generations is None:
+        args.max_time_mins = 60.0
+    estimator_class = GPClassifier if task == CLASSIFICATION else GPRegressor
+    estimator = estimator_class(
+        generations=args.generations,
+        population_size=args.population_size,
+        max_time_mins=args.max_time_mins,
+        cv=args.cv,
+        scoring=args.scoring,
+        operators=args.operators,
+        scheduler=args.scheduler,
+        n_workers=args.n_workers,
+        mode=args.mode,
+        early_stop=args.early_stop,
+        checkpoint_dir=out,
+        random_state=args.seed,
+        verbosity=args.verbosity,
+    )
+    estimator.fit(X, y, data_path=args.data)
+    print(f"best CV {estimator.run_info_['settings']['scoring']}: {estimator.best_score_!r}")
+    print(f"best pipeline: {estimator.best_tree_.key}")
+    print(f"run directory: {Path(out).resolve()}  (script: {Path(out) / BEST_PIPELINE})")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    run_dir = RunDir(args.run_dir)
+    info = run_dir.read_json()
+    if info.get("status") != "finished":
+        raise RunDirError(f"{run_dir.path} holds no finished run (status {info.get('status')!r})")
+    settings = info["settings"]
+    catalog = load_catalog(info["catalog"], info["task"])
+    pipelines = PipelineContext(catalog, info["seed"], front_steps(info["data"]["imputed"]))
+    script = export_script(
+        parse(info["best_key"]),
+        pipelines,
+        ScriptInfo(
+            key=info["best_key"],
+            task=info["task"],
+            scoring=settings["scoring"],
+            cv_splits=settings["cv"],
+            random_state=info["seed"],
+            score=info["best_score"],
+            data_path=info["data"]["path"],
+            target=info["target"],
+            version=__version__,
+        ),
+    )
+    output = Path(args.output) if args.output else run_dir.file(BEST_PIPELINE)
+    atomic_write_text(output, script)
+    print(f"wrote {output}")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    run_dir = RunDir(args.run_dir)
+    info = run_dir.read_json()
+    model = run_dir.read_model()
+    frame = read_table(args.data)
+    features = info["data"]["features"]
+    missing = [c for c in features if c not in frame.columns]
+    if missing:
+        raise DataError(f"{args.data} lacks feature column(s) used in training: {', '.join(missing[:10])}")
+    extra = [c for c in frame.columns if c not in features and c != info.get("target")]
+    if extra:
+        print(f"gp-automl: note: ignoring column(s) not used in training: {', '.join(map(str, extra[:10]))}", file=sys.stderr)
+    matrix, _ = to_matrix(frame[features], len(features))
+    predictions = pd.DataFrame({"prediction": model.predict(matrix)})
+    if args.output:
+        atomic_write_text(Path(args.output), predictions.to_csv(index=False))
+        print(f"wrote {len(predictions)} predictions to {args.output}")
+    else:
+        sys.stdout.write(predictions.to_csv(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

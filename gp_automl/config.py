@@ -1,0 +1,82 @@
+"""Frozen, validated search settings, built inside ``fit`` from the estimator's parameters."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from gp_automl.cv import check_scoring_name
+from gp_automl.errors import ConfigError
+
+MODES = ("generational",)
+
+
+@dataclass(frozen=True)
+class Settings:
+    task: str
+    generations: int | None
+    population_size: int
+    max_time_mins: float | None
+    max_eval_time_mins: float | None
+    cv: int
+    scoring: str
+    operators: str
+    scheduler: Any
+    n_workers: int | None
+    mode: str
+    early_stop: int | None
+    checkpoint_dir: str | None
+    random_state: int | None
+    verbosity: int
+    max_depth: int = 6
+    max_complexity: int = 8
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["scheduler"] = None if self.scheduler is None else str(self.scheduler)
+        return data
+
+
+def make_settings(params: dict[str, Any], task: str) -> Settings:
+    p = dict(params)
+    _optional_int(p, "generations", minimum=0)
+    _int(p, "population_size", minimum=2)
+    _optional_number(p, "max_time_mins")
+    _optional_number(p, "max_eval_time_mins")
+    _int(p, "cv", minimum=2)
+    _optional_int(p, "n_workers", minimum=1)
+    _optional_int(p, "early_stop", minimum=1)
+    _optional_int(p, "random_state", minimum=0)
+    _int(p, "verbosity", minimum=0)
+    if p["generations"] is None and p["max_time_mins"] is None:
+        raise ConfigError("set generations, max_time_mins, or both: otherwise the search never ends")
+    if p["mode"] not in MODES:
+        raise ConfigError(f"mode must be one of {list(MODES)}, got {p['mode']!r} (the async mode is not built yet)")
+    check_scoring_name(p["scoring"])
+    if not isinstance(p["operators"], (str, Path)):
+        raise ConfigError("operators must be a shipped catalog name (e.g. 'default', 'light') or a .toml path")
+    p["operators"] = str(p["operators"])
+    if p["checkpoint_dir"] is not None:
+        p["checkpoint_dir"] = str(p["checkpoint_dir"])
+    return Settings(task=task, **p)
+
+
+def _int(p: dict, name: str, minimum: int) -> None:
+    value = p[name]
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def _optional_int(p: dict, name: str, minimum: int) -> None:
+    if p[name] is not None:
+        _int(p, name, minimum)
+
+
+def _optional_number(p: dict, name: str) -> None:
+    value = p[name]
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ConfigError(f"{name} must be a positive number or None, got {value!r}")
+    p[name] = float(value)

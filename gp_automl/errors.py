@@ -1,0 +1,44 @@
+"""One exception tree for everything a user can get wrong.
+
+    GPAutoMLError                 base; the CLI prints its message and exits with ``exit_code``
+    ├── DataError                 unreadable file, unknown target, one class, NaN in target, ...
+    ├── CatalogError              malformed operator catalog (names the file and the operator)
+    ├── ConfigError               an invalid estimator parameter
+    ├── SchedulerError            a Dask scheduler that cannot be reached
+    ├── RunDirError               a run directory that exists, is incomplete, or is not ours
+    └── SearchError               a search that evaluated no pipeline successfully
+
+Each message names the thing at fault and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class GPAutoMLError(Exception):
+    """Base class; ``exit_code`` is what the command line returns."""
+
+    exit_code = 1
+
+
+class DataError(GPAutoMLError, ValueError):
+    exit_code = 2
+
+
+class CatalogError(GPAutoMLError, ValueError):
+    exit_code = 3
+
+
+class ConfigError(GPAutoMLError, ValueError):
+    exit_code = 4
+
+
+class SchedulerError(GPAutoMLError, ConnectionError):
+    exit_code = 5
+
+
+class RunDirError(GPAutoMLError, OSError):
+    exit_code = 6
+
+
+class SearchError(GPAutoMLError, RuntimeError):
+    exit_code = 7

@@ -1,0 +1,79 @@
+"""The fitness function, run on the workers: pipeline tree -> EvalResult. It never raises.
+
+Pure: everything it needs arrives as arguments (the tree, and a context scattered to every worker
+once). It imports neither DEAP nor the search, so workers stay light.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import cross_validate
+from threadpoolctl import threadpool_limits
+
+from gp_automl.build import Call, build_pipeline
+from gp_automl.cv import Folds, scorer
+from gp_automl.result import ERROR, OK, EvalResult
+from gp_automl.space import Catalog
+from gp_automl.tree import PipelineTree
+
+
+@dataclass(frozen=True)
+class EvalContext:
+    """Everything shared by all evaluations of one search; sent to each worker once."""
+
+    X: np.ndarray
+    y: np.ndarray
+    folds: Folds
+    scoring: str
+    catalog: Catalog
+    random_state: int | None
+    front: tuple[Call, ...] = ()
+
+
+def evaluate(tree: PipelineTree, context: EvalContext) -> EvalResult:
+    started = time.perf_counter()
+    try:
+        pipeline = build_pipeline(tree, context.catalog, context.random_state, context.front)
+        # One thread per evaluation: parallelism comes from workers; nested BLAS/OpenMP threads
+        # only fight each other (and the other workers) for the same cores.
+        with warnings.catch_warnings(), threadpool_limits(limits=1):
+            warnings.simplefilter("ignore")
+            scores = cross_validate(
+                pipeline,
+                context.X,
+                context.y,
+                cv=list(context.folds),
+                scoring=scorer(context.scoring),
+                error_score="raise",
+            )["test_score"]
+        fold_scores = tuple(float(s) for s in scores)
+        if not all(math.isfinite(s) for s in fold_scores):
+            raise ValueError(f"non-finite fold scores {fold_scores}")
+        return EvalResult(
+            key=tree.key,
+            status=OK,
+            fold_scores=fold_scores,
+            score=float(np.mean(fold_scores)),
+            complexity=tree.complexity,
+            seconds=time.perf_counter() - started,
+        )
+    except Exception as exc:  # noqa: BLE001 - a failing pipeline is a result, not a crash
+        return EvalResult(
+            key=tree.key,
+            status=ERROR,
+            complexity=tree.complexity,
+            seconds=time.perf_counter() - started,
+            error=_describe(exc),
+        )
+
+
+def _describe(exc: BaseException) -> str:
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
+    return f"{type(exc).__name__}: {exc}{where}"[:2000]

@@ -1,0 +1,17 @@
+"""Where evaluations run: Dask (default) or in-process."""
+
+from gp_automl.executor.base import Executor
+from gp_automl.executor.dask import DaskExecutor
+from gp_automl.executor.local import InProcessExecutor
+
+IN_PROCESS = "in-process"
+
+
+def make_executor(scheduler=None, n_workers: int | None = None) -> Executor:
+    """``scheduler=None``: a LocalCluster; ``"in-process"``: no Dask; else an address, file or Client."""
+    if scheduler == IN_PROCESS:
+        return InProcessExecutor()
+    return DaskExecutor(scheduler, n_workers)
+
+
+__all__ = ["IN_PROCESS", "DaskExecutor", "Executor", "InProcessExecutor", "make_executor"]

@@ -1,0 +1,25 @@
+"""The Executor interface: evaluate trees somewhere, hand back results as they complete."""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator, Protocol
+
+from gp_automl.evaluate import EvalContext
+from gp_automl.result import EvalResult
+from gp_automl.tree import PipelineTree
+
+
+class Executor(Protocol):
+    """Runs ``evaluate`` on trees. Use as a context manager; ``start`` ships the shared context once."""
+
+    n_workers: int
+    description: str
+
+    def start(self, context: EvalContext) -> None: ...
+
+    def evaluate(self, trees: Iterable[PipelineTree], deadline: float | None = None) -> Iterator[EvalResult]:
+        """Yield one result per tree in completion order; stop (cancelling the rest) at ``deadline``,
+        a ``time.monotonic()`` value."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,104 @@
+"""The search's view of genetic programming: trees in, trees out, DEAP kept inside.
+
+``Evolution`` draws random pipelines, breeds offspring from a scored population, and keeps
+survivors by NSGA-II (Deb et al. 2002, via DEAP's ``selNSGA2``) on (CV score up, complexity down).
+All randomness comes from Python's global ``random``, which DEAP's operators use; the search
+seeds it and checkpoints its state.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import NamedTuple
+
+from deap import tools
+
+from gp_automl.gp.convert import to_individual, to_tree
+from gp_automl.gp.generate import random_individual
+from gp_automl.gp.primitives import build_primitive_set
+from gp_automl.gp.variation import Variation
+from gp_automl.space import Catalog
+from gp_automl.tree import PipelineTree
+
+
+class Scored(NamedTuple):
+    tree: PipelineTree
+    score: float
+
+
+class Evolution:
+    def __init__(
+        self,
+        catalog: Catalog,
+        max_depth: int = 6,
+        max_complexity: int = 8,
+        init_depth: tuple[int, int] = (1, 3),
+        crossover_rate: float = 0.25,
+    ):
+        self.primitives = build_primitive_set(catalog)
+        self.variation = Variation(self.primitives, max_depth, max_complexity)
+        self.init_depth = init_depth
+        self.crossover_rate = crossover_rate
+        self.max_depth = max_depth
+        self.max_complexity = max_complexity
+
+    def random_tree(self) -> PipelineTree:
+        while True:
+            individual = random_individual(self.primitives, *self.init_depth)
+            tree = to_tree(individual)
+            if tree.complexity <= self.max_complexity and individual.height <= self.max_depth:
+                return tree
+
+    def random_trees(self, count: int, seen: set[str], max_tries: int = 50) -> list[PipelineTree]:
+        """``count`` new trees whose keys are not in ``seen`` (which is updated)."""
+        trees: list[PipelineTree] = []
+        for _ in range(count * max_tries):
+            if len(trees) == count:
+                break
+            tree = self.random_tree()
+            if tree.key not in seen:
+                seen.add(tree.key)
+                trees.append(tree)
+        return trees
+
+    def survivors(self, scored: list[Scored], count: int) -> list[Scored]:
+        """NSGA-II truncation: non-dominated fronts first, crowding distance within the last one."""
+        if len(scored) <= count:
+            return list(scored)
+        chosen = tools.selNSGA2(self._individuals(scored), count)
+        return [scored[i.index] for i in chosen]
+
+    def offspring(self, parents: list[Scored], count: int, seen: set[str], max_tries: int = 20) -> list[PipelineTree]:
+        """Children by crossover or mutation of tournament-chosen parents, all unseen."""
+        if not parents:
+            return self.random_trees(count, seen)
+        individuals = self._individuals(parents)
+        tools.selNSGA2(individuals, len(individuals))  # assigns crowding distances for the tournament
+        usable = len(individuals) - len(individuals) % 4
+        pool = tools.selTournamentDCD(individuals, usable) if usable >= 4 else individuals
+        children: list[PipelineTree] = []
+        for _ in range(count * max_tries):
+            if len(children) == count:
+                break
+            if len(pool) >= 2 and random.random() < self.crossover_rate:
+                first, second = random.sample(pool, 2)
+                child = self.variation.crossover(self._copy(first), self._copy(second))
+            else:
+                child = self.variation.mutate(self._copy(random.choice(pool)))
+            tree = to_tree(child)
+            if tree.key not in seen:
+                seen.add(tree.key)
+                children.append(tree)
+        return children + self.random_trees(count - len(children), seen)
+
+    def _individuals(self, scored: list[Scored]) -> list:
+        individuals = []
+        for index, (tree, score) in enumerate(scored):
+            individual = to_individual(tree, self.primitives)
+            individual.fitness.values = (score, float(tree.complexity))
+            individual.index = index
+            individuals.append(individual)
+        return individuals
+
+    def _copy(self, individual):
+        return to_individual(to_tree(individual), self.primitives)

@@ -1,0 +1,27 @@
+"""EvalResult: what one fitness evaluation produced, success or not."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+OK, ERROR, TIMEOUT = "ok", "error", "timeout"
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    key: str
+    status: str  # ok | error | timeout
+    fold_scores: tuple[float, ...] = ()
+    score: float = float("nan")  # mean over folds
+    complexity: int = 0
+    seconds: float = 0.0
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    def to_dict(self) -> dict:
+        row = asdict(self)
+        row["fold_scores"] = list(self.fold_scores)
+        return row

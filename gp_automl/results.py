@@ -1,0 +1,77 @@
+"""What a search leaves behind: tables of evaluations and of the front, and the exported script."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gp_automl.archive import Archive
+from gp_automl.build import Call, plan_pipeline
+from gp_automl.codegen import ScriptInfo, render_expression, render_script
+from gp_automl.space import Catalog
+from gp_automl.tree import PipelineTree
+
+EVALUATION_COLUMNS = [
+    "key", "status", "score", "score_std", "fold_scores", "complexity", "seconds", "generation", "error", "source",
+]
+FRONT_COLUMNS = ["key", "score", "score_std", "complexity", "source"]
+
+
+@dataclass(frozen=True)
+class PipelineContext:
+    """What turns a tree into a concrete pipeline: the catalog, the seed, the fixed front steps."""
+
+    catalog: Catalog
+    random_state: int | None
+    front: tuple[Call, ...] = ()
+
+    def plan(self, tree: PipelineTree) -> Call:
+        return plan_pipeline(tree, self.catalog, self.random_state, self.front)
+
+    def source(self, tree: PipelineTree) -> str:
+        try:
+            return render_expression(self.plan(tree))
+        except Exception as exc:  # noqa: BLE001 - e.g. an operator whose class fails to import
+            return f"<cannot render: {exc}>"
+
+
+def evaluations_frame(archive: Archive, pipelines: PipelineContext) -> pd.DataFrame:
+    rows = []
+    for entry in archive.entries.values():
+        result = entry.result
+        rows.append(
+            {
+                "key": result.key,
+                "status": result.status,
+                "score": result.score,
+                "score_std": float(np.std(result.fold_scores)) if result.fold_scores else float("nan"),
+                "fold_scores": json.dumps(list(result.fold_scores)),
+                "complexity": result.complexity,
+                "seconds": round(result.seconds, 4),
+                "generation": entry.generation,
+                "error": result.error,
+                "source": pipelines.source(entry.tree),
+            }
+        )
+    return pd.DataFrame(rows, columns=EVALUATION_COLUMNS)
+
+
+def front_frame(archive: Archive, pipelines: PipelineContext) -> pd.DataFrame:
+    rows = [
+        {
+            "key": e.result.key,
+            "score": e.result.score,
+            "score_std": float(np.std(e.result.fold_scores)),
+            "complexity": e.result.complexity,
+            "source": pipelines.source(e.tree),
+        }
+        for e in archive.front()
+    ]
+    return pd.DataFrame(rows, columns=FRONT_COLUMNS)
+
+
+def export_script(tree: PipelineTree, pipelines: PipelineContext, info: ScriptInfo) -> str:
+    return render_script(pipelines.plan(tree), info)

@@ -1,0 +1,91 @@
+"""The run directory on disk: atomic writes, and refusing to write over someone else's run.
+
+Layout (contract): run.json, evaluations.csv, pareto_front.csv, best_pipeline.py, model.pkl.
+Every file is written to a temporary name in the same directory and renamed into place, so a
+crash leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gp_automl.errors import RunDirError
+
+RUN_JSON = "run.json"
+EVALUATIONS = "evaluations.csv"
+PARETO_FRONT = "pareto_front.csv"
+BEST_PIPELINE = "best_pipeline.py"
+MODEL = "model.pkl"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+class RunDir:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def create(self) -> "RunDir":
+        """Make the directory; an existing run there is an error, never overwritten."""
+        if (self.path / RUN_JSON).exists():
+            raise RunDirError(f"{self.path} already holds a run (run.json); choose another output directory")
+        if self.path.exists() and not self.path.is_dir():
+            raise RunDirError(f"{self.path} exists and is not a directory")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RunDirError(f"cannot create run directory {self.path}: {exc.strerror}") from None
+        return self
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    def write_json(self, name: str, data: dict[str, Any]) -> None:
+        atomic_write_text(self.file(name), json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+    def read_json(self, name: str = RUN_JSON) -> dict[str, Any]:
+        try:
+            return json.loads(self.file(name).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise RunDirError(f"{self.path} is not a gp_automl run directory (no {name})") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RunDirError(f"{self.file(name)} is damaged: {exc}") from None
+
+    def write_table(self, name: str, frame: pd.DataFrame) -> None:
+        atomic_write_text(self.file(name), frame.to_csv(index=False))
+
+    def write_text(self, name: str, text: str) -> None:
+        atomic_write_text(self.file(name), text)
+
+    def write_model(self, model: Any) -> None:
+        atomic_write_bytes(self.file(MODEL), pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def read_model(self) -> Any:
+        """Unpickle the refit model; only ever from a run directory the user named."""
+        try:
+            return pickle.loads(self.file(MODEL).read_bytes())
+        except FileNotFoundError:
+            raise RunDirError(f"{self.path} has no saved model ({MODEL})") from None

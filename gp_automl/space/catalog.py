@@ -1,0 +1,263 @@
+"""Load and validate operator catalogs (TOML files under ``operators/`` or a user's own file).
+
+Loading reads data only: import paths are checked statically (see ``resolve``) and no operator
+class is imported here; ``build`` imports them later, on the workers.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gp_automl.errors import CatalogError
+from gp_automl.space.domains import Choice, Domain, FloatRange, IntRange
+from gp_automl.space.resolve import package_installed, resolves
+
+ROLES = ("transformer", "selector", "model")
+_CATALOG_FIELDS = {"description", "include"}
+_OPERATOR_FIELDS = {"import", "role", "stack", "fixed", "params"}
+_DOMAIN_FIELDS = {"choices", "none", "int", "float", "log"}
+_SCALARS = (str, int, float, bool)
+RESERVED_NAMES = {"X", "Combine"}
+
+
+def shipped_catalog_dir() -> Path:
+    """The ``operators/`` folder: next to the package in a checkout, inside it when installed."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "operators", here.parent / "operators"):
+        if candidate.is_dir():
+            return candidate
+    return here.parent / "operators"
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """A fixed argument that is an object named by import path, optionally called with kwargs."""
+
+    import_path: str
+    kwargs: tuple[tuple[str, Any], ...] | None = None  # None: pass the object itself
+
+
+@dataclass(frozen=True)
+class OperatorSpec:
+    name: str
+    import_path: str
+    role: str
+    params: tuple[tuple[str, Domain], ...] = ()
+    fixed: tuple[tuple[str, Any], ...] = ()
+    stack: bool = True
+
+    @property
+    def is_model(self) -> bool:
+        return self.role == "model"
+
+    def domain(self, param: str) -> Domain:
+        return dict(self.params)[param]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    name: str
+    path: str
+    description: str
+    operators: tuple[OperatorSpec, ...]
+    skipped: tuple[str, ...] = field(default=())
+
+    def __getitem__(self, name: str) -> OperatorSpec:
+        for spec in self.operators:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    @property
+    def models(self) -> tuple[OperatorSpec, ...]:
+        return tuple(s for s in self.operators if s.is_model)
+
+    @property
+    def transformers(self) -> tuple[OperatorSpec, ...]:
+        return tuple(s for s in self.operators if not s.is_model)
+
+
+def catalog_path(operators: str | Path, task: str) -> Path:
+    """``"default"`` -> the shipped ``default-<task>.toml``; anything with a suffix is a file."""
+    text = str(operators)
+    if text.endswith(".toml") or "/" in text or "\\" in text:
+        return Path(text)
+    return shipped_catalog_dir() / f"{text}-{task}.toml"
+
+
+def load_catalog(operators: str | Path, task: str) -> Catalog:
+    """Read, merge includes, validate. Raises CatalogError naming the file and the operator."""
+    path = catalog_path(operators, task)
+    if not path.is_file():
+        shipped = sorted(p.stem.rsplit("-", 1)[0] for p in shipped_catalog_dir().glob("*-*.toml"))
+        raise CatalogError(
+            f"operator catalog {path} not found; use a shipped name ({', '.join(sorted(set(shipped)))})"
+            " or the path of a .toml file"
+        )
+    raw_ops: dict[str, tuple[Path, dict]] = {}
+    description = _read_into(path, raw_ops, seen=())
+    specs, skipped = [], []
+    for name, (source, raw) in raw_ops.items():
+        spec = _parse_operator(source, name, raw)
+        if spec is None:
+            skipped.append(name)
+            continue
+        specs.append(spec)
+    if not any(s.is_model for s in specs):
+        raise CatalogError(f"{path}: the catalog has no usable operator with role = \"model\"")
+    return Catalog(str(operators), str(path), description, tuple(specs), tuple(skipped))
+
+
+def _read_into(path: Path, raw_ops: dict, seen: tuple[Path, ...]) -> str:
+    path = path.resolve()
+    if path in seen:
+        raise CatalogError(f"{path}: include cycle ({' -> '.join(str(p) for p in (*seen, path))})")
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path}: not a valid TOML file ({exc})") from None
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot be read ({exc.strerror})") from None
+    unknown = set(document) - {"catalog", "operators"}
+    if unknown:
+        raise CatalogError(f"{path}: unknown top-level table(s) {sorted(unknown)}; expected [catalog] and [operators.NAME]")
+    header = document.get("catalog", {})
+    _check_fields(path, "[catalog]", header, _CATALOG_FIELDS)
+    description = header.get("description", "")
+    includes = header.get("include", [])
+    if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
+        raise CatalogError(f"{path}: [catalog] include must be a list of file names")
+    for include in includes:
+        target = path.parent / include
+        if not target.is_file():
+            raise CatalogError(f"{path}: included file {include!r} not found next to it")
+        _read_into(target, raw_ops, (*seen, path))
+    operators = document.get("operators", {})
+    if not isinstance(operators, dict):
+        raise CatalogError(f"{path}: 'operators' must be a table of [operators.NAME] entries")
+    for name, raw in operators.items():
+        if name in raw_ops and raw_ops[name][0] != path:
+            raise CatalogError(f"{path}: operator {name} is also defined in {raw_ops[name][0]}")
+        raw_ops[name] = (path, raw)
+    return description
+
+
+def _check_fields(path: Path, where: str, table: Any, allowed: set[str]) -> None:
+    if not isinstance(table, dict):
+        raise CatalogError(f"{path}: {where} must be a table")
+    unknown = set(table) - allowed
+    if unknown:
+        raise CatalogError(f"{path}: {where}: unknown field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+
+
+def _parse_operator(path: Path, name: str, raw: Any) -> OperatorSpec | None:
+    where = f"operator {name}"
+    if not name.isidentifier() or name in RESERVED_NAMES:
+        raise CatalogError(f"{path}: {where}: the name must be a Python identifier other than X or Combine")
+    _check_fields(path, where, raw, _OPERATOR_FIELDS)
+    import_path = raw.get("import")
+    if not isinstance(import_path, str) or "." not in import_path:
+        raise CatalogError(f"{path}: {where}: 'import' must be a dotted path such as sklearn.svm.SVC")
+    role = raw.get("role")
+    if role not in ROLES:
+        raise CatalogError(f"{path}: {where}: role must be one of {list(ROLES)}, got {role!r}")
+    stack = raw.get("stack", True)
+    if not isinstance(stack, bool):
+        raise CatalogError(f"{path}: {where}: stack must be true or false")
+    if not package_installed(import_path):
+        warnings.warn(
+            f"operator {name} skipped: package {import_path.split('.')[0]!r} is not installed", stacklevel=3
+        )
+        return None
+    _check_import(path, where, import_path)
+    fixed_raw = raw.get("fixed", {})
+    _check_fields(path, f"{where}: fixed", fixed_raw, set(fixed_raw) if isinstance(fixed_raw, dict) else set())
+    fixed = tuple(sorted((key, _parse_fixed(path, f"{where}: fixed.{key}", value)) for key, value in fixed_raw.items()))
+    params_raw = raw.get("params", {})
+    _check_fields(path, f"{where}: params", params_raw, set(params_raw) if isinstance(params_raw, dict) else set())
+    params = tuple(sorted((key, _parse_domain(path, f"{where}: param {key}", value)) for key, value in params_raw.items()))
+    both = {k for k, _ in fixed} & {k for k, _ in params}
+    if both:
+        raise CatalogError(f"{path}: {where}: {sorted(both)} cannot be both fixed and searched")
+    for key in [k for k, _ in fixed] + [k for k, _ in params]:
+        if not key.isidentifier():
+            raise CatalogError(f"{path}: {where}: parameter name {key!r} is not an identifier")
+    return OperatorSpec(name, import_path, role, params, fixed, stack and role == "model")
+
+
+def _check_import(path: Path, where: str, import_path: str) -> None:
+    if not resolves(import_path):
+        raise CatalogError(f"{path}: {where}: import path {import_path!r} does not resolve")
+
+
+def _parse_fixed(path: Path, where: str, value: Any) -> Any:
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, dict):
+        if set(value) == {"object"}:
+            _check_import(path, where, _text(path, where, value["object"]))
+            return ObjectRef(value["object"])
+        if set(value) <= {"estimator", "kwargs"} and "estimator" in value:
+            _check_import(path, where, _text(path, where, value["estimator"]))
+            kwargs = value.get("kwargs", {})
+            if not isinstance(kwargs, dict) or not all(isinstance(v, _SCALARS) for v in kwargs.values()):
+                raise CatalogError(f"{path}: {where}: kwargs must be a table of plain values")
+            return ObjectRef(value["estimator"], tuple(sorted(kwargs.items())))
+    raise CatalogError(
+        f"{path}: {where}: a fixed value must be a string, number, boolean, "
+        "{ object = \"a.b.c\" } or { estimator = \"a.b.C\", kwargs = {...} }"
+    )
+
+
+def _text(path: Path, where: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise CatalogError(f"{path}: {where}: expected an import path string")
+    return value
+
+
+def _parse_domain(path: Path, where: str, raw: Any) -> Domain:
+    _check_fields(path, where, raw, _DOMAIN_FIELDS)
+    kinds = [k for k in ("choices", "int", "float") if k in raw]
+    if len(kinds) != 1:
+        raise CatalogError(f"{path}: {where}: give exactly one of choices = [...], int = [low, high], float = [low, high]")
+    kind = kinds[0]
+    if kind == "choices":
+        if "log" in raw:
+            raise CatalogError(f"{path}: {where}: 'log' applies to int and float ranges only")
+        values = raw["choices"]
+        if not isinstance(values, list) or not all(isinstance(v, _SCALARS) for v in values):
+            raise CatalogError(f"{path}: {where}: choices must be a list of strings, numbers or booleans")
+        if raw.get("none", False):
+            values = [*values, None]
+        if not values:
+            raise CatalogError(f"{path}: {where}: choices is empty")
+        if len(set(map(repr, values))) != len(values):
+            raise CatalogError(f"{path}: {where}: choices has duplicates")
+        return Choice(tuple(values))
+    if "none" in raw:
+        raise CatalogError(f"{path}: {where}: 'none' applies to choices only")
+    bounds = raw[kind]
+    number = int if kind == "int" else (int, float)
+    if (
+        not isinstance(bounds, list)
+        or len(bounds) != 2
+        or not all(isinstance(b, number) and not isinstance(b, bool) for b in bounds)
+    ):
+        raise CatalogError(f"{path}: {where}: {kind} must be [low, high] with {kind} bounds")
+    low, high = bounds
+    if low > high:
+        raise CatalogError(f"{path}: {where}: range [{low}, {high}] is inverted (low > high)")
+    log = raw.get("log", False)
+    if not isinstance(log, bool):
+        raise CatalogError(f"{path}: {where}: log must be true or false")
+    if log and low <= 0:
+        raise CatalogError(f"{path}: {where}: a log range needs low > 0, got {low}")
+    if kind == "int":
+        return IntRange(low, high, log)
+    if low == high:
+        raise CatalogError(f"{path}: {where}: float range [{low}, {high}] is empty; use fixed instead")
+    return FloatRange(float(low), float(high), log)

@@ -1,0 +1,124 @@
+"""Property tests of the DEAP layer: random variation only ever yields valid, buildable pipelines."""
+
+import random
+import warnings
+
+import pytest
+
+from gp_automl.build import build_pipeline
+from gp_automl.gp import Evolution, Scored
+from gp_automl.gp.convert import to_individual, to_tree
+from gp_automl.space import load_catalog
+from gp_automl.tree import COMBINE, parse
+
+STEPS = 1000
+
+
+def assert_valid(tree, catalog, evolution):
+    assert catalog[tree.op].is_model, f"root must be a model: {tree.key}"
+    assert tree.complexity <= evolution.max_complexity
+    assert to_individual(tree, evolution.primitives).height <= evolution.max_depth
+    for node in tree.walk():
+        if node.is_data:
+            assert not node.children
+            continue
+        if node.op == COMBINE:
+            assert len(node.children) == 2 and not node.params
+            continue
+        spec = catalog[node.op]
+        assert len(node.children) == 1
+        assert dict(node.params).keys() == dict(spec.params).keys(), node.op
+        for name, value in node.params:
+            assert spec.domain(name).contains(value), (node.op, name, value)
+        if node is not tree and spec.is_model:
+            assert spec.stack, f"{node.op} is not allowed as a stacking step"
+    assert parse(tree.key) == tree
+    assert to_tree(to_individual(tree, evolution.primitives)) == tree
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_random_variation_yields_valid_trees_that_fit(task, tiny_classification):
+    X, y = tiny_classification
+    if task == "regression":
+        y = X[:, 0] * 2.0 + y
+    catalog = load_catalog("light", task)
+    random.seed(42)
+    evolution = Evolution(catalog)
+    pool = evolution.random_trees(20, set())
+    fitted: dict[str, object] = {}
+    for step in range(STEPS):
+        if random.random() < 0.3:
+            first, second = random.sample(pool, 2)
+            child = evolution.variation.crossover(
+                to_individual(first, evolution.primitives), to_individual(second, evolution.primitives)
+            )
+        else:
+            child = evolution.variation.mutate(to_individual(random.choice(pool), evolution.primitives))
+        tree = to_tree(child)
+        assert_valid(tree, catalog, evolution)
+        pool[step % len(pool)] = tree
+        if tree.key not in fitted:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fitted[tree.key] = build_pipeline(tree, catalog, random_state=0).fit(X, y).predict(X[:5])
+    assert len(fitted) > 200, "variation should explore, not repeat itself"
+
+
+def test_default_catalog_trees_are_valid_and_fit(tiny_classification):
+    X, y = tiny_classification
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        catalog = load_catalog("default", "classification")
+    random.seed(7)
+    evolution = Evolution(catalog)
+    population = [Scored(t, random.random()) for t in evolution.random_trees(20, set())]
+    trees = [s.tree for s in population] + evolution.offspring(population, 40, set())
+    for tree in trees:
+        assert_valid(tree, catalog, evolution)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            build_pipeline(tree, catalog, random_state=0).fit(X, y)
+
+
+def test_keys_are_equal_exactly_when_trees_are_equal():
+    catalog = load_catalog("light", "classification")
+    random.seed(3)
+    evolution = Evolution(catalog)
+    trees = [evolution.random_tree() for _ in range(300)]
+    trees += [evolution.variation.mutate(to_individual(t, evolution.primitives)) for t in trees[:300]]
+    trees = [t if not isinstance(t, list) else to_tree(t) for t in trees]
+    by_key = {}
+    for tree in trees:
+        by_key.setdefault(tree.key, tree)
+        assert by_key[tree.key] == tree
+    assert len(set(trees)) == len(by_key)
+
+
+def test_offspring_are_unseen_and_survivors_are_nsga2_ranked():
+    catalog = load_catalog("light", "classification")
+    random.seed(5)
+    evolution = Evolution(catalog)
+    seen: set[str] = set()
+    parents = evolution.random_trees(12, seen)
+    assert len(seen) == 12
+    children = evolution.offspring([Scored(t, 0.5) for t in parents], 12, seen)
+    assert len(children) == 12 and not {c.key for c in children} & {p.key for p in parents}
+    # a dominating candidate (best score, smallest size) must survive any truncation
+    scored = [Scored(t, 0.5) for t in parents + children]
+    simplest = min(parents + children, key=lambda t: t.complexity)
+    scored.append(Scored(simplest, 0.99))
+    scored = [s for s in scored if not (s.tree == simplest and s.score == 0.5)]
+    survivors = evolution.survivors(scored, 5)
+    assert len(survivors) == 5 and Scored(simplest, 0.99) in survivors
+
+
+def test_same_seed_same_search_moves():
+    catalog = load_catalog("light", "classification")
+
+    def run():
+        random.seed(11)
+        evolution = Evolution(catalog)
+        parents = [Scored(t, i / 10) for i, t in enumerate(evolution.random_trees(8, set()))]
+        return [t.key for t in evolution.offspring(parents, 8, set())]
+
+    assert run() == run()
