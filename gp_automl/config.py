@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ class Settings:
     max_complexity: int = 8
 
     def to_json(self) -> dict:
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict would deep-copy a Client
         data["scheduler"] = None if self.scheduler is None else str(self.scheduler)
         return data
 

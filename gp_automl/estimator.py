@@ -79,22 +79,18 @@ class _GPBase(BaseEstimator):
         settings = make_settings(params, self._task)
         dataset = prepare(X, y, self._task, settings.cv)
         catalog = load_catalog(settings.operators, self._task)
-        saved_state = random.getstate()
-        try:
-            self._search(settings, dataset, catalog, data_path)
-        finally:
-            random.setstate(saved_state)
+        self._search(settings, dataset, catalog, data_path)
         return self
 
     def _search(self, settings: Settings, dataset: Dataset, catalog, data_path: str | None) -> None:
-        random.seed(settings.random_state)  # DEAP's operators draw from the global generator
-        seed = settings.random_state if settings.random_state is not None else random.randrange(2**31)
+        rng = random.Random(settings.random_state)
+        seed = settings.random_state if settings.random_state is not None else rng.randrange(2**31)
         folds = make_folds(self._task, settings.cv, seed, dataset.X, dataset.y)
         self.pipeline_context_ = PipelineContext(catalog, seed, dataset.front)
         context = EvalContext(dataset.X, dataset.y, folds, settings.scoring, catalog, seed, dataset.front)
         archive = Archive()
         budget = Budget(settings.max_time_mins, settings.generations, settings.early_stop)
-        evolution = Evolution(catalog, settings.max_depth, settings.max_complexity)
+        evolution = Evolution(catalog, settings.max_depth, settings.max_complexity, rng=rng)
         self._say(1, f"gp_automl {__version__}: {self._task}, {dataset.X.shape[0]} rows x {dataset.X.shape[1]} "
                   f"features, catalog {catalog.path} ({len(catalog.operators)} operators)")
         if catalog.skipped:

@@ -2,8 +2,8 @@
 
 ``Evolution`` draws random pipelines, breeds offspring from a scored population, and keeps
 survivors by NSGA-II (Deb et al. 2002, via DEAP's ``selNSGA2``) on (CV score up, complexity down).
-All randomness comes from Python's global ``random``, which DEAP's operators use; the search
-seeds it and checkpoints its state.
+All randomness comes from ``rng``, the search's own generator (see ``rng.drawing_from``), so a
+seed fixes the search and the generator's state can be checkpointed.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from deap import tools
 from gp_automl.gp.convert import to_individual, to_tree
 from gp_automl.gp.generate import random_individual
 from gp_automl.gp.primitives import build_primitive_set
+from gp_automl.gp.rng import drawing_from
 from gp_automl.gp.variation import Variation
 from gp_automl.space import Catalog
 from gp_automl.tree import PipelineTree
@@ -34,7 +35,9 @@ class Evolution:
         max_complexity: int = 8,
         init_depth: tuple[int, int] = (1, 3),
         crossover_rate: float = 0.25,
+        rng: random.Random | None = None,
     ):
+        self.rng = rng or random.Random()
         self.primitives = build_primitive_set(catalog)
         self.variation = Variation(self.primitives, max_depth, max_complexity)
         self.init_depth = init_depth
@@ -43,6 +46,10 @@ class Evolution:
         self.max_complexity = max_complexity
 
     def random_tree(self) -> PipelineTree:
+        with drawing_from(self.rng):
+            return self._random_tree()
+
+    def _random_tree(self) -> PipelineTree:
         while True:
             individual = random_individual(self.primitives, *self.init_depth)
             tree = to_tree(individual)
@@ -65,13 +72,19 @@ class Evolution:
         """NSGA-II truncation: non-dominated fronts first, crowding distance within the last one."""
         if len(scored) <= count:
             return list(scored)
-        chosen = tools.selNSGA2(self._individuals(scored), count)
+        with drawing_from(self.rng):
+            chosen = tools.selNSGA2(self._individuals(scored), count)
         return [scored[i.index] for i in chosen]
 
     def offspring(self, parents: list[Scored], count: int, seen: set[str], max_tries: int = 20) -> list[PipelineTree]:
         """Children by crossover or mutation of tournament-chosen parents, all unseen."""
         if not parents:
             return self.random_trees(count, seen)
+        with drawing_from(self.rng):
+            children = self._breed(parents, count, seen, max_tries)
+        return children + self.random_trees(count - len(children), seen)
+
+    def _breed(self, parents: list[Scored], count: int, seen: set[str], max_tries: int) -> list[PipelineTree]:
         individuals = self._individuals(parents)
         tools.selNSGA2(individuals, len(individuals))  # assigns crowding distances for the tournament
         usable = len(individuals) - len(individuals) % 4
@@ -80,16 +93,16 @@ class Evolution:
         for _ in range(count * max_tries):
             if len(children) == count:
                 break
-            if len(pool) >= 2 and random.random() < self.crossover_rate:
-                first, second = random.sample(pool, 2)
+            if len(pool) >= 2 and self.rng.random() < self.crossover_rate:
+                first, second = self.rng.sample(pool, 2)
                 child = self.variation.crossover(self._copy(first), self._copy(second))
             else:
-                child = self.variation.mutate(self._copy(random.choice(pool)))
+                child = self.variation.mutate(self._copy(self.rng.choice(pool)))
             tree = to_tree(child)
             if tree.key not in seen:
                 seen.add(tree.key)
                 children.append(tree)
-        return children + self.random_trees(count - len(children), seen)
+        return children
 
     def _individuals(self, scored: list[Scored]) -> list:
         individuals = []

@@ -57,7 +57,7 @@ def _never_called(*args):
 
 
 def _draw(domain: Domain):
-    return domain.sample(random)  # DEAP's operators draw from the global generator too
+    return domain.sample(random)  # ``random`` here is the search's generator (see rng.py)
 
 
 @dataclass

@@ -8,6 +8,7 @@ import pytest
 from gp_automl.build import build_pipeline
 from gp_automl.gp import Evolution, Scored
 from gp_automl.gp.convert import to_individual, to_tree
+from gp_automl.gp.rng import drawing_from
 from gp_automl.space import load_catalog
 from gp_automl.tree import COMBINE, parse
 
@@ -42,18 +43,19 @@ def test_random_variation_yields_valid_trees_that_fit(task, tiny_classification)
     if task == "regression":
         y = X[:, 0] * 2.0 + y
     catalog = load_catalog("light", task)
-    random.seed(42)
-    evolution = Evolution(catalog)
+    rng = random.Random(42)
+    evolution = Evolution(catalog, rng=rng)
     pool = evolution.random_trees(20, set())
     fitted: dict[str, object] = {}
     for step in range(STEPS):
-        if random.random() < 0.3:
-            first, second = random.sample(pool, 2)
-            child = evolution.variation.crossover(
-                to_individual(first, evolution.primitives), to_individual(second, evolution.primitives)
-            )
-        else:
-            child = evolution.variation.mutate(to_individual(random.choice(pool), evolution.primitives))
+        with drawing_from(rng):
+            if rng.random() < 0.3:
+                first, second = rng.sample(pool, 2)
+                child = evolution.variation.crossover(
+                    to_individual(first, evolution.primitives), to_individual(second, evolution.primitives)
+                )
+            else:
+                child = evolution.variation.mutate(to_individual(rng.choice(pool), evolution.primitives))
         tree = to_tree(child)
         assert_valid(tree, catalog, evolution)
         pool[step % len(pool)] = tree
@@ -69,9 +71,9 @@ def test_default_catalog_trees_are_valid_and_fit(tiny_classification):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         catalog = load_catalog("default", "classification")
-    random.seed(7)
-    evolution = Evolution(catalog)
-    population = [Scored(t, random.random()) for t in evolution.random_trees(20, set())]
+    rng = random.Random(7)
+    evolution = Evolution(catalog, rng=rng)
+    population = [Scored(t, rng.random()) for t in evolution.random_trees(20, set())]
     trees = [s.tree for s in population] + evolution.offspring(population, 40, set())
     for tree in trees:
         assert_valid(tree, catalog, evolution)
@@ -82,11 +84,11 @@ def test_default_catalog_trees_are_valid_and_fit(tiny_classification):
 
 def test_keys_are_equal_exactly_when_trees_are_equal():
     catalog = load_catalog("light", "classification")
-    random.seed(3)
-    evolution = Evolution(catalog)
+    rng = random.Random(3)
+    evolution = Evolution(catalog, rng=rng)
     trees = [evolution.random_tree() for _ in range(300)]
-    trees += [evolution.variation.mutate(to_individual(t, evolution.primitives)) for t in trees[:300]]
-    trees = [t if not isinstance(t, list) else to_tree(t) for t in trees]
+    with drawing_from(rng):
+        trees += [to_tree(evolution.variation.mutate(to_individual(t, evolution.primitives))) for t in trees]
     by_key = {}
     for tree in trees:
         by_key.setdefault(tree.key, tree)
@@ -96,8 +98,7 @@ def test_keys_are_equal_exactly_when_trees_are_equal():
 
 def test_offspring_are_unseen_and_survivors_are_nsga2_ranked():
     catalog = load_catalog("light", "classification")
-    random.seed(5)
-    evolution = Evolution(catalog)
+    evolution = Evolution(catalog, rng=random.Random(5))
     seen: set[str] = set()
     parents = evolution.random_trees(12, seen)
     assert len(seen) == 12
@@ -116,9 +117,9 @@ def test_same_seed_same_search_moves():
     catalog = load_catalog("light", "classification")
 
     def run():
-        random.seed(11)
-        evolution = Evolution(catalog)
+        evolution = Evolution(catalog, rng=random.Random(11))
         parents = [Scored(t, i / 10) for i, t in enumerate(evolution.random_trees(8, set()))]
+        random.seed()  # the global generator must not matter
         return [t.key for t in evolution.offspring(parents, 8, set())]
 
     assert run() == run()

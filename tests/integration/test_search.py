@@ -1,0 +1,173 @@
+"""End-to-end searches on a real Dask LocalCluster: quality, the front, export, determinism."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_diabetes
+from sklearn.model_selection import train_test_split
+
+from gp_automl import GPClassifier, GPRegressor
+from gp_automl.errors import ConfigError, DataError
+
+
+@pytest.fixture(scope="module")
+def cancer_csv(tmp_path_factory, breast_cancer):
+    X, y = breast_cancer
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+    frame = pd.DataFrame(X_train, columns=[f"f{i}" for i in range(X.shape[1])])
+    frame["label"] = y_train
+    path = tmp_path_factory.mktemp("data") / "train.csv"
+    frame.to_csv(path, index=False)
+    return path, X_test, y_test
+
+
+@pytest.fixture(scope="module")
+def fitted(cancer_csv, dask_client):
+    path, _, _ = cancer_csv
+    frame = pd.read_csv(path)
+    est = GPClassifier(
+        generations=5, population_size=20, operators="light", scheduler=dask_client, random_state=0, verbosity=0
+    )
+    return est.fit(frame.drop(columns=["label"]), frame["label"], data_path=str(path))
+
+
+def test_breast_cancer_held_out_balanced_accuracy(fitted, cancer_csv):
+    _, X_test, y_test = cancer_csv
+    assert fitted.score(X_test, y_test) >= 0.93
+    assert set(fitted.classes_) == {0, 1}
+    assert fitted.predict_proba(X_test).shape == (len(X_test), 2)
+    assert len(fitted.evaluations_) == 20 * 6  # the initial population and 5 generations, none twice
+    assert fitted.evaluations_["key"].is_unique
+
+
+def test_pareto_front_is_non_dominated_and_sorted_with_the_winner_first(fitted):
+    front = fitted.pareto_front_
+    assert len(front) >= 1
+    assert list(front["score"]) == sorted(front["score"], reverse=True)
+    assert list(front["complexity"]) == sorted(front["complexity"], reverse=True)
+    ok = fitted.evaluations_[fitted.evaluations_["status"] == "ok"]
+    for _, row in front.iterrows():
+        dominating = ok[
+            (ok["score"] >= row["score"])
+            & (ok["complexity"] <= row["complexity"])
+            & ((ok["score"] > row["score"]) | (ok["complexity"] < row["complexity"]))
+        ]
+        assert dominating.empty, f"{row['key']} is dominated by {dominating['key'].tolist()}"
+    assert front.iloc[0]["key"] == fitted.best_tree_.key
+    assert front.iloc[0]["score"] == ok["score"].max() == fitted.best_score_
+
+
+def _comparable(params: dict) -> dict:
+    """get_params with estimator objects replaced by their class name (objects compare by identity)."""
+    out = {}
+    for name, value in params.items():
+        if hasattr(value, "get_params"):
+            value = type(value).__name__
+        elif callable(value):
+            value = value.__name__
+        elif isinstance(value, list):
+            value = [(n, type(s).__name__ if hasattr(s, "get_params") else s) for n, s in value]
+        out[name] = value
+    return out
+
+
+def test_exported_script_reproduces_the_score_and_the_pipeline(fitted, tmp_path):
+    script = tmp_path / "best_pipeline.py"
+    fitted.export(script)
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    printed = float(re.search(r"CV balanced_accuracy: ([0-9.e-]+)", run.stdout).group(1))
+    assert abs(printed - fitted.best_score_) <= 1e-9
+    source = script.read_text()
+    assert "gp_automl" not in re.sub(r'""".*?"""', "", source, flags=re.S)  # standalone: no import of ours
+    spec = importlib.util.spec_from_file_location("exported", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rebuilt = module.make_pipeline().fit(*module.load_data(module.DATA_PATH))  # fitting rewrites some params
+    assert _comparable(rebuilt.get_params(deep=True)) == _comparable(fitted.fitted_pipeline_.get_params(deep=True))
+
+
+def test_estimators_are_clonable_scikit_learn_estimators():
+    est = GPClassifier(generations=2, population_size=4, operators="light", random_state=3)
+    copy = clone(est)
+    assert copy.get_params() == est.get_params()
+    assert GPRegressor().get_params()["scoring"] is None
+
+
+def test_diabetes_regression_held_out_r2(dask_client):
+    X, y = load_diabetes(return_X_y=True)
+    # The conventional split (seed 42), where ordinary least squares scores 0.485; on seed 0's
+    # split no model we tried reaches 0.40 (least squares 0.359), so that split could not tell.
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=42)
+    est = GPRegressor(
+        generations=5, population_size=20, operators="light", scheduler=dask_client, random_state=0, verbosity=0
+    )
+    est.fit(X_train, y_train)
+    assert est.score(X_test, y_test) >= 0.40
+
+
+def test_same_seed_same_search_on_one_or_two_workers(breast_cancer):
+    X, y = breast_cancer
+    X, y = X[:300], y[:300]
+    runs = []
+    for workers in (1, 2):
+        est = GPClassifier(
+            generations=2, population_size=8, operators="light", n_workers=workers, random_state=7, verbosity=0
+        )
+        est.fit(X, y)
+        runs.append(est.evaluations_.set_index("key")[["status", "score"]].sort_index())
+    pd.testing.assert_frame_equal(runs[0], runs[1])
+
+
+def test_missing_values_are_imputed_inside_the_pipeline(breast_cancer, dask_client):
+    X, y = breast_cancer
+    X = X[:200].copy()
+    y = y[:200]
+    X[np.random.default_rng(0).random(X.shape) < 0.05] = np.nan
+    est = GPClassifier(
+        generations=1, population_size=6, operators="light", scheduler=dask_client, random_state=0, verbosity=0
+    )
+    est.fit(X, y)
+    assert est.fitted_pipeline_.steps[0][0] == "simpleimputer"
+    assert (est.evaluations_["status"] == "ok").all()
+    assert est.predict(X).shape == (200,)
+
+
+@pytest.mark.parametrize(
+    "X, y, error, fragment",
+    [
+        (np.ones((20, 3)), np.zeros(20), DataError, "single class"),
+        (np.ones((20, 3)), np.array([0, 1] * 9 + [2, 2]), DataError, "fewer than cv=5 rows"),
+        (np.full((20, 3), np.inf), np.array([0, 1] * 10), DataError, "infinite"),
+        (pd.DataFrame({"a": ["x"] * 20}), np.array([0, 1] * 10), DataError, "non-numeric"),
+        (np.ones((20, 3)), np.array([0, 1] * 9 + [0, np.nan]), DataError, "missing values"),
+        (np.ones((20, 3)), np.array([0, 1] * 9), DataError, "rows but y has"),
+    ],
+)
+def test_bad_data_gives_one_clear_error(X, y, error, fragment):
+    with pytest.raises(error, match=re.escape(fragment)):
+        GPClassifier(generations=1, population_size=4, operators="light", verbosity=0).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        ({"generations": None, "max_time_mins": None}, "never ends"),
+        ({"population_size": 1}, "population_size"),
+        ({"scoring": "accuracy_typo"}, "unknown scoring"),
+        ({"mode": "async"}, "mode must be one of"),
+        ({"cv": 1}, "cv must be"),
+    ],
+)
+def test_bad_settings_give_one_clear_error(params, fragment, breast_cancer):
+    X, y = breast_cancer
+    with pytest.raises(ConfigError, match=re.escape(fragment)):
+        GPClassifier(**{"generations": 1, "operators": "light", "verbosity": 0, **params}).fit(X, y)
