@@ -33,9 +33,7 @@ class Ref:
     import_path: str
 
 
-def plan_pipeline(
-    tree: PipelineTree, catalog: Catalog, random_state: int | None, front: tuple[Call, ...] = ()
-) -> Call:
+def plan_pipeline(tree: PipelineTree, catalog: Catalog, random_state: int | None, front: tuple[Call, ...] = ()) -> Call:
     """The plan of a full pipeline: fixed front steps, then the tree's steps, the model last."""
     if tree.is_data or not catalog[tree.op].is_model:
         raise ValueError(f"the root of a pipeline must be a model, got {tree.op}")

@@ -138,7 +138,10 @@ def _predict(args: argparse.Namespace) -> int:
         raise DataError(f"{args.data} lacks feature column(s) used in training: {', '.join(missing[:10])}")
     extra = [c for c in frame.columns if c not in features and c != info.get("target")]
     if extra:
-        print(f"gp-automl: note: ignoring column(s) not used in training: {', '.join(map(str, extra[:10]))}", file=sys.stderr)
+        print(
+            f"gp-automl: note: ignoring column(s) not used in training: {', '.join(map(str, extra[:10]))}",
+            file=sys.stderr,
+        )
     matrix, _ = to_matrix(frame[features], len(features))
     predictions = pd.DataFrame({"prediction": model.predict(matrix)})
     if args.output:

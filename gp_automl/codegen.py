@@ -72,7 +72,7 @@ def render_script(plan: Call, info: ScriptInfo) -> str:
         "",
         "def load_data(path):",
         '    """Read the table the way gp_automl did: every column but TARGET is a feature."""',
-        '    data = pd.read_csv(path)',
+        "    data = pd.read_csv(path)",
         "    X = data.drop(columns=[TARGET]).to_numpy(dtype=np.float64)",
         "    y = data[TARGET].to_numpy()",
         "    return X, y",

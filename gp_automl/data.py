@@ -117,11 +117,9 @@ def to_matrix(X, expected_features: int | None = None) -> tuple[np.ndarray, tupl
     if len(set(names)) != len(names):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         raise DataError(f"duplicate column names: {', '.join(duplicates)}")
-    non_numeric = [str(c) for c, kind in zip(frame.columns, frame.dtypes) if not _numeric(kind)]
+    non_numeric = [str(c) for c, kind in zip(frame.columns, frame.dtypes, strict=True) if not _numeric(kind)]
     if non_numeric:
-        raise DataError(
-            f"non-numeric feature column(s): {', '.join(non_numeric[:10])}; encode them as numbers first"
-        )
+        raise DataError(f"non-numeric feature column(s): {', '.join(non_numeric[:10])}; encode them as numbers first")
     matrix = frame.to_numpy(dtype=np.float64)
     if np.isinf(matrix).any():
         bad = [names[i] for i in np.where(np.isinf(matrix).any(axis=0))[0]]
@@ -139,7 +137,7 @@ def _check_classes(target: np.ndarray, cv: int) -> None:
     labels, counts = np.unique(target.astype(str) if target.dtype.kind == "O" else target, return_counts=True)
     if len(labels) < 2:
         raise DataError(f"the target has a single class ({labels[0]!r}); classification needs at least two")
-    rare = [str(label) for label, count in zip(labels, counts) if count < cv]
+    rare = [str(label) for label, count in zip(labels, counts, strict=True) if count < cv]
     if rare:
         raise DataError(
             f"class(es) {', '.join(rare[:10])} have fewer than cv={cv} rows; add rows, merge classes or lower cv"

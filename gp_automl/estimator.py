@@ -5,11 +5,11 @@ from __future__ import annotations
 import platform
 import random
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer
 from sklearn.utils.validation import check_is_fitted
@@ -30,6 +30,8 @@ from gp_automl.rundir import BEST_PIPELINE, EVALUATIONS, PARETO_FRONT, RUN_JSON,
 from gp_automl.search import Budget, run_generational
 from gp_automl.space import load_catalog
 from gp_automl.version import __version__
+
+DEPENDENCIES = ("scikit-learn", "deap", "dask", "distributed", "numpy", "pandas")
 
 
 class _GPBase(BaseEstimator):
@@ -91,8 +93,11 @@ class _GPBase(BaseEstimator):
         archive = Archive()
         budget = Budget(settings.max_time_mins, settings.generations, settings.early_stop)
         evolution = Evolution(catalog, settings.max_depth, settings.max_complexity, rng=rng)
-        self._say(1, f"gp_automl {__version__}: {self._task}, {dataset.X.shape[0]} rows x {dataset.X.shape[1]} "
-                  f"features, catalog {catalog.path} ({len(catalog.operators)} operators)")
+        self._say(
+            1,
+            f"gp_automl {__version__}: {self._task}, {dataset.X.shape[0]} rows x {dataset.X.shape[1]} "
+            f"features, catalog {catalog.path} ({len(catalog.operators)} operators)",
+        )
         if catalog.skipped:
             self._say(1, f"skipped operators (library not installed): {', '.join(catalog.skipped)}")
         with make_executor(settings.scheduler, settings.n_workers) as executor:
@@ -148,11 +153,6 @@ class _GPBase(BaseEstimator):
             self._say(1, f"run directory: {run_dir.path}")
 
     def _run_info(self, settings, dataset, catalog, seed, data_path, n_workers) -> dict:
-        import dask
-        import deap
-        import distributed
-        import sklearn
-
         return {
             "gp_automl_version": __version__,
             "status": "running",
@@ -173,12 +173,7 @@ class _GPBase(BaseEstimator):
             "n_workers": n_workers,
             "versions": {
                 "python": platform.python_version(),
-                "scikit-learn": sklearn.__version__,
-                "deap": deap.__version__,
-                "dask": dask.__version__,
-                "distributed": distributed.__version__,
-                "numpy": np.__version__,
-                "pandas": pd.__version__,
+                **{name: metadata.version(name) for name in DEPENDENCIES},
             },
         }
 
@@ -247,4 +242,4 @@ class GPRegressor(RegressorMixin, _GPBase):
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

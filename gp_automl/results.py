@@ -15,7 +15,16 @@ from gp_automl.space import Catalog
 from gp_automl.tree import PipelineTree
 
 EVALUATION_COLUMNS = [
-    "key", "status", "score", "score_std", "fold_scores", "complexity", "seconds", "generation", "error", "source",
+    "key",
+    "status",
+    "score",
+    "score_std",
+    "fold_scores",
+    "complexity",
+    "seconds",
+    "generation",
+    "error",
+    "source",
 ]
 FRONT_COLUMNS = ["key", "score", "score_std", "complexity", "source"]
 

@@ -48,7 +48,7 @@ class RunDir:
     def __init__(self, path: str | Path):
         self.path = Path(path)
 
-    def create(self) -> "RunDir":
+    def create(self) -> RunDir:
         """Make the directory; an existing run there is an error, never overwritten."""
         if (self.path / RUN_JSON).exists():
             raise RunDirError(f"{self.path} already holds a run (run.json); choose another output directory")

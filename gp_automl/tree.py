@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 DATA = "X"
 COMBINE = "Combine"
@@ -24,10 +25,10 @@ Value = Any  # int | float | str | bool | None
 class PipelineTree:
     op: str
     params: tuple[tuple[str, Value], ...] = ()
-    children: tuple["PipelineTree", ...] = ()
+    children: tuple[PipelineTree, ...] = ()
 
     @staticmethod
-    def node(op: str, params: dict[str, Value] | None = None, *children: "PipelineTree") -> "PipelineTree":
+    def node(op: str, params: dict[str, Value] | None = None, *children: PipelineTree) -> PipelineTree:
         """Build a node with parameters in canonical (sorted) order."""
         return PipelineTree(op, tuple(sorted((params or {}).items())), tuple(children))
 
@@ -49,7 +50,7 @@ class PipelineTree:
     def depth(self) -> int:
         return 1 + max((child.depth for child in self.children), default=0)
 
-    def walk(self) -> Iterator["PipelineTree"]:
+    def walk(self) -> Iterator[PipelineTree]:
         yield self
         for child in self.children:
             yield from child.walk()
@@ -68,7 +69,7 @@ class PipelineTree:
         return {"op": self.op, "params": dict(self.params), "children": [c.to_dict() for c in self.children]}
 
     @staticmethod
-    def from_dict(data: dict) -> "PipelineTree":
+    def from_dict(data: dict) -> PipelineTree:
         children = [PipelineTree.from_dict(c) for c in data.get("children", [])]
         return PipelineTree.node(data["op"], data.get("params", {}), *children)
 

@@ -22,9 +22,7 @@ SHIPPED_DATA = REPO / "benchmarks" / "data"
 
 @pytest.fixture(scope="session")
 def tiny_classification():
-    X, y = make_classification(
-        n_samples=80, n_features=8, n_informative=5, n_redundant=1, n_classes=3, random_state=0
-    )
+    X, y = make_classification(n_samples=80, n_features=8, n_informative=5, n_redundant=1, n_classes=3, random_state=0)
     return X, y
 
 

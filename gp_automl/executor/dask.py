@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from gp_automl.errors import SchedulerError
 from gp_automl.evaluate import EvalContext, evaluate
@@ -32,7 +32,7 @@ class DaskExecutor:
         self.n_workers = 0
         self.description = ""
 
-    def __enter__(self) -> "DaskExecutor":
+    def __enter__(self) -> DaskExecutor:
         self._connect()
         return self
 
@@ -71,7 +71,9 @@ class DaskExecutor:
             self._client.wait_for_workers(1, timeout=WORKER_WAIT_S)
         except TimeoutError:
             self.close()
-            raise SchedulerError(f"the scheduler has no workers after {WORKER_WAIT_S} s; start some with `dask worker`") from None
+            raise SchedulerError(
+                f"the scheduler has no workers after {WORKER_WAIT_S} s; start some with `dask worker`"
+            ) from None
         return len(self._client.scheduler_info(n_workers=-1)["workers"])
 
     def start(self, context: EvalContext) -> None:

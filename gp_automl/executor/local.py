@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from gp_automl.evaluate import EvalContext, evaluate
 from gp_automl.result import EvalResult
@@ -17,7 +17,7 @@ class InProcessExecutor:
     def __init__(self) -> None:
         self._context: EvalContext | None = None
 
-    def __enter__(self) -> "InProcessExecutor":
+    def __enter__(self) -> InProcessExecutor:
         return self
 
     def __exit__(self, *exc) -> None:

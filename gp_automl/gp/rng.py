@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
-from typing import Iterator
 
 import deap.gp
 import deap.tools.emo
@@ -36,5 +36,5 @@ def drawing_from(rng: random.Random) -> Iterator[None]:
         try:
             yield
         finally:
-            for module, original in zip(modules, saved):
+            for module, original in zip(modules, saved, strict=True):
                 module.random = original

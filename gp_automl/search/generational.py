@@ -7,7 +7,7 @@ never survive. Results are matched to trees by key, so completion order does not
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from gp_automl.archive import Archive
 from gp_automl.executor import Executor

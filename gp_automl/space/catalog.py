@@ -108,7 +108,7 @@ def load_catalog(operators: str | Path, task: str) -> Catalog:
             continue
         specs.append(spec)
     if not any(s.is_model for s in specs):
-        raise CatalogError(f"{path}: the catalog has no usable operator with role = \"model\"")
+        raise CatalogError(f'{path}: the catalog has no usable operator with role = "model"')
     return Catalog(str(operators), str(path), description, tuple(specs), tuple(skipped))
 
 
@@ -124,7 +124,9 @@ def _read_into(path: Path, raw_ops: dict, seen: tuple[Path, ...]) -> str:
         raise CatalogError(f"{path}: cannot be read ({exc.strerror})") from None
     unknown = set(document) - {"catalog", "operators"}
     if unknown:
-        raise CatalogError(f"{path}: unknown top-level table(s) {sorted(unknown)}; expected [catalog] and [operators.NAME]")
+        raise CatalogError(
+            f"{path}: unknown top-level table(s) {sorted(unknown)}; expected [catalog] and [operators.NAME]"
+        )
     header = document.get("catalog", {})
     _check_fields(path, "[catalog]", header, _CATALOG_FIELDS)
     description = header.get("description", "")
@@ -169,9 +171,7 @@ def _parse_operator(path: Path, name: str, raw: Any) -> OperatorSpec | None:
     if not isinstance(stack, bool):
         raise CatalogError(f"{path}: {where}: stack must be true or false")
     if not package_installed(import_path):
-        warnings.warn(
-            f"operator {name} skipped: package {import_path.split('.')[0]!r} is not installed", stacklevel=3
-        )
+        warnings.warn(f"operator {name} skipped: package {import_path.split('.')[0]!r} is not installed", stacklevel=3)
         return None
     _check_import(path, where, import_path)
     fixed_raw = raw.get("fixed", {})
@@ -179,7 +179,9 @@ def _parse_operator(path: Path, name: str, raw: Any) -> OperatorSpec | None:
     fixed = tuple(sorted((key, _parse_fixed(path, f"{where}: fixed.{key}", value)) for key, value in fixed_raw.items()))
     params_raw = raw.get("params", {})
     _check_fields(path, f"{where}: params", params_raw, set(params_raw) if isinstance(params_raw, dict) else set())
-    params = tuple(sorted((key, _parse_domain(path, f"{where}: param {key}", value)) for key, value in params_raw.items()))
+    params = tuple(
+        sorted((key, _parse_domain(path, f"{where}: param {key}", value)) for key, value in params_raw.items())
+    )
     both = {k for k, _ in fixed} & {k for k, _ in params}
     if both:
         raise CatalogError(f"{path}: {where}: {sorted(both)} cannot be both fixed and searched")
@@ -209,7 +211,7 @@ def _parse_fixed(path: Path, where: str, value: Any) -> Any:
             return ObjectRef(value["estimator"], tuple(sorted(kwargs.items())))
     raise CatalogError(
         f"{path}: {where}: a fixed value must be a string, number, boolean, "
-        "{ object = \"a.b.c\" } or { estimator = \"a.b.C\", kwargs = {...} }"
+        '{ object = "a.b.c" } or { estimator = "a.b.C", kwargs = {...} }'
     )
 
 
@@ -223,7 +225,9 @@ def _parse_domain(path: Path, where: str, raw: Any) -> Domain:
     _check_fields(path, where, raw, _DOMAIN_FIELDS)
     kinds = [k for k in ("choices", "int", "float") if k in raw]
     if len(kinds) != 1:
-        raise CatalogError(f"{path}: {where}: give exactly one of choices = [...], int = [low, high], float = [low, high]")
+        raise CatalogError(
+            f"{path}: {where}: give exactly one of choices = [...], int = [low, high], float = [low, high]"
+        )
     kind = kinds[0]
     if kind == "choices":
         if "log" in raw:

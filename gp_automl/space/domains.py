@@ -9,9 +9,8 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from typing import Union
 
-Value = Union[int, float, str, bool, None]
+Value = int | float | str | bool | None
 
 # Sampled floats are rounded to this many significant digits: exported code stays readable,
 # and the memo cache can recognise a pipeline met twice.
@@ -74,4 +73,4 @@ class FloatRange:
         return type(value) is float and self.low <= value <= self.high
 
 
-Domain = Union[Choice, IntRange, FloatRange]
+Domain = Choice | IntRange | FloatRange

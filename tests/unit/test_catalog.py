@@ -35,14 +35,29 @@ def test_shipped_catalogs_load(name, task):
 
 def test_default_catalogs_are_rich():
     names = {s.name for s in load_catalog("default", "classification").operators}
-    for expected in ["StandardScaler", "PCA", "Nystroem", "PolynomialFeatures", "SelectFromModel",
-                     "LogisticRegression", "GaussianNB", "KNeighborsClassifier", "RandomForestClassifier",
-                     "ExtraTreesClassifier", "HistGradientBoostingClassifier", "SVC", "MLPClassifier"]:
+    for expected in [
+        "StandardScaler",
+        "PCA",
+        "Nystroem",
+        "PolynomialFeatures",
+        "SelectFromModel",
+        "LogisticRegression",
+        "GaussianNB",
+        "KNeighborsClassifier",
+        "RandomForestClassifier",
+        "ExtraTreesClassifier",
+        "HistGradientBoostingClassifier",
+        "SVC",
+        "MLPClassifier",
+    ]:
         assert expected in names
 
 
 def test_user_catalog_with_object_and_estimator_arguments(tmp_path):
-    path = write(tmp_path, GOOD_MODEL + """
+    path = write(
+        tmp_path,
+        GOOD_MODEL
+        + """
     [operators.Select]
     import = "sklearn.feature_selection.SelectFromModel"
     role = "selector"
@@ -53,7 +68,8 @@ def test_user_catalog_with_object_and_estimator_arguments(tmp_path):
     fixed = { score_func = { object = "sklearn.feature_selection.f_classif" } }
     [operators.KBest.params]
     k = { int = [1, 20], log = true }
-    """)
+    """,
+    )
     catalog = load_catalog(str(path), "classification")
     assert dict(catalog["Select"].fixed)["estimator"] == ObjectRef(
         "sklearn.ensemble.ExtraTreesClassifier", (("n_estimators", 10),)
@@ -75,8 +91,10 @@ def test_user_catalog_with_object_and_estimator_arguments(tmp_path):
         (GOOD_MODEL.replace("{ int = [1, 5] }", "{ int = [1.5, 5] }"), "int must be [low, high]"),
         (GOOD_MODEL.replace('role = "model"', 'role = "modle"'), "role must be one of"),
         (GOOD_MODEL.replace('role = "model"', 'role = "model"\nfixed = { max_depth = 3 }'), "both fixed and searched"),
-        (GOOD_MODEL.replace("[operators.Tree]", "[operators.X]").replace("operators.Tree.", "operators.X."),
-         "identifier other than X"),
+        (
+            GOOD_MODEL.replace("[operators.Tree]", "[operators.X]").replace("operators.Tree.", "operators.X."),
+            "identifier other than X",
+        ),
     ],
 )
 def test_malformed_operator_names_file_and_operator(tmp_path, body, fragment):
@@ -95,7 +113,10 @@ def test_malformed_operator_names_file_and_operator(tmp_path, body, fragment):
         ("[operators.Tree\nimport = 1", "not a valid TOML file"),
         ("[catalog]\ninclude = ['missing.toml']\n" + GOOD_MODEL, "included file 'missing.toml' not found"),
         ("[catalog]\nauthor = 'me'\n" + GOOD_MODEL, "unknown field(s) ['author']"),
-        ("[operators.Scale]\nimport = 'sklearn.preprocessing.StandardScaler'\nrole = 'transformer'\n", "no usable operator"),
+        (
+            "[operators.Scale]\nimport = 'sklearn.preprocessing.StandardScaler'\nrole = 'transformer'\n",
+            "no usable operator",
+        ),
         ("[extra]\na = 1\n" + GOOD_MODEL, "unknown top-level table"),
     ],
 )
@@ -112,11 +133,15 @@ def test_missing_catalog_lists_shipped_names(tmp_path):
 
 
 def test_operator_of_a_missing_library_is_skipped_with_a_notice(tmp_path):
-    path = write(tmp_path, GOOD_MODEL + """
+    path = write(
+        tmp_path,
+        GOOD_MODEL
+        + """
     [operators.Boost]
     import = "surely_not_installed_lib.Booster"
     role = "model"
-    """)
+    """,
+    )
     with pytest.warns(UserWarning, match="Boost skipped: package 'surely_not_installed_lib' is not installed"):
         catalog = load_catalog(str(path), "classification")
     assert catalog.skipped == ("Boost",)

@@ -1,0 +1,163 @@
+"""The command line as a user runs it: a subprocess, real files, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+from tests.conftest import SHIPPED_DATA
+
+CANCER = SHIPPED_DATA / "breast_cancer.csv"
+
+
+def cli(*args, cwd=None, timeout=600):
+    return subprocess.run(
+        [sys.executable, "-m", "gp_automl.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+    )
+
+
+def assert_one_clear_error(run, fragment, code):
+    assert run.returncode == code, (run.returncode, run.stderr)
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("gp-automl: error: "), run.stderr
+    assert fragment in lines[0]
+    assert "Traceback" not in run.stderr
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "run"
+    run = cli(
+        "fit",
+        CANCER,
+        "--target",
+        "target",
+        "--operators",
+        "light",
+        "--generations",
+        "2",
+        "--population-size",
+        "8",
+        "--n-workers",
+        "2",
+        "--out",
+        out,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "best pipeline:" in run.stdout and str(out) in run.stdout
+    return out
+
+
+def test_fit_writes_a_complete_run_directory(run_dir):
+    for name in ["run.json", "evaluations.csv", "pareto_front.csv", "best_pipeline.py", "model.pkl"]:
+        assert (run_dir / name).stat().st_size > 0, name
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["status"] == "finished" and info["stop_reason"] == "generations"
+    assert info["task"] == "classification" and info["target"] == "target"
+    assert len(pd.read_csv(run_dir / "evaluations.csv")) == info["evaluations"] == 24
+    assert pd.read_csv(run_dir / "pareto_front.csv")["key"].iloc[0] == info["best_key"]
+    assert not list(run_dir.glob(".*.tmp")), "no temporary files left behind"
+
+
+def test_exported_script_runs_on_the_training_file(run_dir, tmp_path):
+    run = subprocess.run(
+        [sys.executable, run_dir / "best_pipeline.py"], capture_output=True, text=True, cwd=tmp_path, timeout=600
+    )
+    assert run.returncode == 0, run.stderr
+    printed = float(re.search(r"CV balanced_accuracy: ([0-9.e-]+)", run.stdout).group(1))
+    assert abs(printed - json.loads((run_dir / "run.json").read_text())["best_score"]) <= 1e-9
+
+
+def test_export_and_predict_from_the_run_directory(run_dir, tmp_path):
+    script = tmp_path / "again.py"
+    assert cli("export", run_dir, "-o", script).returncode == 0
+    assert script.read_text() == (run_dir / "best_pipeline.py").read_text()
+    rows = pd.read_csv(CANCER).head(7)
+    rows.assign(extra=1).to_csv(tmp_path / "new.csv", index=False)
+    run = cli("predict", run_dir, tmp_path / "new.csv", "-o", tmp_path / "pred.csv")
+    assert run.returncode == 0, run.stderr
+    assert "ignoring column(s) not used in training: extra" in run.stderr
+    predictions = pd.read_csv(tmp_path / "pred.csv")["prediction"]
+    assert len(predictions) == 7 and set(predictions) <= {0, 1}
+
+
+def test_an_existing_run_is_never_overwritten(run_dir):
+    before = (run_dir / "run.json").read_text()
+    run = cli("fit", CANCER, "--target", "target", "--operators", "light", "--generations", "1", "--out", run_dir)
+    assert_one_clear_error(run, "already holds a run", 6)
+    assert (run_dir / "run.json").read_text() == before
+
+
+def test_unknown_target(tmp_path):
+    run = cli("fit", CANCER, "--target", "diagnosis", "--out", tmp_path / "r")
+    assert_one_clear_error(run, "target column 'diagnosis' not found", 2)
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        (None, "not found"),
+        ("", "is empty"),
+        ("a,b,target\n", "header but no rows"),
+        ("a,target\n1,0\n1,0\n1,0\n1,0\n1,0\n1,0\n", "single class"),
+        ("a,target\nx,0\ny,1\nx,0\ny,1\nx,0\ny,1\nx,0\ny,1\nx,0\ny,1\n", "non-numeric feature column(s): a"),
+    ],
+)
+def test_bad_data_files(tmp_path, content, fragment):
+    path = tmp_path / "data.csv"
+    if content is not None:
+        path.write_text(content)
+    run = cli("fit", path, "--target", "target", "--out", tmp_path / "r", "--task", "classification")
+    assert_one_clear_error(run, fragment, 2)
+    assert not (tmp_path / "r").exists()
+
+
+def test_malformed_catalog(tmp_path):
+    catalog = tmp_path / "mine.toml"
+    catalog.write_text(
+        textwrap.dedent("""
+        [operators.Forest]
+        import = "sklearn.ensemble.RandomForestClassifier"
+        role = "model"
+        [operators.Forest.params]
+        n_estimators = { int = [500, 10] }
+    """)
+    )
+    run = cli("fit", CANCER, "--target", "target", "--operators", catalog, "--out", tmp_path / "r")
+    assert_one_clear_error(run, "operator Forest: param n_estimators: range [500, 10] is inverted", 3)
+    assert str(catalog) in run.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_unreachable_scheduler(tmp_path):
+    run = cli(
+        "fit",
+        CANCER,
+        "--target",
+        "target",
+        "--operators",
+        "light",
+        "--generations",
+        "1",
+        "--scheduler",
+        "tcp://127.0.0.1:9",
+        "--out",
+        tmp_path / "r",
+    )
+    assert_one_clear_error(run, "cannot reach the Dask scheduler at tcp://127.0.0.1:9", 5)
+    assert not (tmp_path / "r").exists()
+
+
+def test_export_of_a_directory_that_holds_no_run(tmp_path):
+    assert_one_clear_error(cli("export", tmp_path), "is not a gp_automl run directory", 6)
