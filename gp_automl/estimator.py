@@ -99,7 +99,7 @@ class _GPBase(BaseEstimator):
             f"features, catalog {catalog.path} ({len(catalog.operators)} operators)",
         )
         if catalog.skipped:
-            self._say(1, f"skipped operators (library not installed): {', '.join(catalog.skipped)}")
+            self._say(1, f"notice: skipped operators whose library is not installed: {', '.join(catalog.skipped)}")
         with make_executor(settings.scheduler, settings.n_workers) as executor:
             self._say(1, f"evaluating on {executor.description}")
             run_dir = RunDir(settings.checkpoint_dir).create() if settings.checkpoint_dir else None

@@ -7,7 +7,6 @@ class is imported here; ``build`` imports them later, on the workers.
 from __future__ import annotations
 
 import tomllib
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -171,8 +170,7 @@ def _parse_operator(path: Path, name: str, raw: Any) -> OperatorSpec | None:
     if not isinstance(stack, bool):
         raise CatalogError(f"{path}: {where}: stack must be true or false")
     if not package_installed(import_path):
-        warnings.warn(f"operator {name} skipped: package {import_path.split('.')[0]!r} is not installed", stacklevel=3)
-        return None
+        return None  # listed in Catalog.skipped; the estimator tells the user
     _check_import(path, where, import_path)
     fixed_raw = raw.get("fixed", {})
     _check_fields(path, f"{where}: fixed", fixed_raw, set(fixed_raw) if isinstance(fixed_raw, dict) else set())

@@ -171,3 +171,17 @@ def test_bad_settings_give_one_clear_error(params, fragment, breast_cancer):
     X, y = breast_cancer
     with pytest.raises(ConfigError, match=re.escape(fragment)):
         GPClassifier(**{"generations": 1, "operators": "light", "verbosity": 0, **params}).fit(X, y)
+
+
+def test_operator_of_a_missing_library_is_skipped_with_a_notice(tmp_path, breast_cancer, capsys):
+    catalog = tmp_path / "mine.toml"
+    catalog.write_text(
+        '[operators.Tree]\nimport = "sklearn.tree.DecisionTreeClassifier"\nrole = "model"\n'
+        '[operators.Boost]\nimport = "surely_not_installed_lib.Booster"\nrole = "model"\n'
+    )
+    X, y = breast_cancer
+    est = GPClassifier(generations=1, population_size=2, operators=str(catalog), scheduler="in-process")
+    est.fit(X[:100], y[:100])
+    assert "notice: skipped operators whose library is not installed: Boost" in capsys.readouterr().out
+    assert est.run_info_["skipped_operators"] == ["Boost"]
+    assert set(est.evaluations_["key"].str.split("(").str[0]) == {"Tree"}
