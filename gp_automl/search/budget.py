@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 TIME, GENERATIONS, EARLY_STOP = "max_time_mins", "generations", "early_stop"
+EXHAUSTED = "search_space_exhausted"
 
 
 @dataclass

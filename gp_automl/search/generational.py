@@ -12,7 +12,7 @@ from collections.abc import Callable
 from gp_automl.archive import Archive
 from gp_automl.executor import Executor
 from gp_automl.gp import Evolution, Scored
-from gp_automl.search.budget import TIME, Budget
+from gp_automl.search.budget import EXHAUSTED, TIME, Budget
 from gp_automl.tree import PipelineTree
 
 OnResult = Callable[[int, Archive], None]
@@ -41,6 +41,8 @@ def run_generational(
         generation += 1
         front_before = _front_signature(archive)
         children = evolution.offspring(population, population_size, seen)
+        if not children:
+            return EXHAUSTED  # every pipeline variation can reach has been evaluated
         scored = _evaluate(children, generation, executor, archive, budget)
         population = evolution.survivors(population + scored, population_size)
         budget.record_generation(_front_signature(archive) != front_before)

@@ -180,8 +180,18 @@ def test_operator_of_a_missing_library_is_skipped_with_a_notice(tmp_path, breast
         '[operators.Boost]\nimport = "surely_not_installed_lib.Booster"\nrole = "model"\n'
     )
     X, y = breast_cancer
-    est = GPClassifier(generations=1, population_size=2, operators=str(catalog), scheduler="in-process")
-    est.fit(X[:100], y[:100])
+    est = GPClassifier(max_time_mins=30, population_size=2, operators=str(catalog), scheduler="in-process")
+    est.fit(X[:100], y[:100])  # one possible pipeline: the search must end at once, not idle for 30 minutes
+    assert est.run_info_["stop_reason"] == "search_space_exhausted"
     assert "notice: skipped operators whose library is not installed: Boost" in capsys.readouterr().out
     assert est.run_info_["skipped_operators"] == ["Boost"]
     assert set(est.evaluations_["key"].str.split("(").str[0]) == {"Tree"}
+
+
+def test_early_stop_ends_a_search_whose_front_stopped_improving(breast_cancer):
+    X, y = breast_cancer
+    est = GPClassifier(generations=40, early_stop=2, population_size=6, operators="light", scheduler="in-process",
+                       random_state=0, verbosity=0)
+    est.fit(X[:200], y[:200])
+    last_generation = est.evaluations_["generation"].max()
+    assert est.run_info_["stop_reason"] == "early_stop" and last_generation < 40
