@@ -45,13 +45,19 @@ class DaskExecutor:
         scheduler = self._scheduler
         if scheduler is None:
             workers = self._requested_workers or os.cpu_count() or 1
-            self._cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",
-                silence_logs=logging.ERROR,
-            )
+            try:
+                self._cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",
+                    silence_logs=logging.ERROR,
+                )
+            except RuntimeError as exc:
+                raise SchedulerError(
+                    f"could not start local Dask workers ({exc}); in a script, call fit() under "
+                    "`if __name__ == \"__main__\":` so that worker processes can import it safely"
+                ) from None
             self._client = Client(self._cluster)
             self._owns_client = True
             where = f"LocalCluster with {workers} worker process(es)"
