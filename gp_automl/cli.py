@@ -12,9 +12,9 @@ import pandas as pd
 from gp_automl.codegen import ScriptInfo
 from gp_automl.data import CLASSIFICATION, front_steps, infer_task, read_table, split_target, to_matrix
 from gp_automl.errors import DataError, GPAutoMLError, RunDirError
-from gp_automl.estimator import GPClassifier, GPRegressor
+from gp_automl.estimator import GPClassifier, GPRegressor, resume
 from gp_automl.results import PipelineContext, export_script
-from gp_automl.rundir import BEST_PIPELINE, RunDir, atomic_write_text
+from gp_automl.rundir import BEST_PIPELINE, PARETO_FRONT, RunDir, atomic_write_text
 from gp_automl.space import load_catalog
 from gp_automl.tree import parse
 from gp_automl.version import __version__
@@ -43,9 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--early-stop", type=int, default=None, help="generations without front improvement")
     fit.add_argument("--verbosity", type=int, default=1)
 
+    resume = commands.add_parser("resume", help="continue a stopped, interrupted or killed run")
+    resume.add_argument("run_dir")
+    resume.add_argument("--max-time-mins", type=float, default=None, help="new total budget (time spent counts)")
+    resume.add_argument("--scheduler", default=None, help="Dask scheduler address or scheduler file")
+    resume.add_argument("--verbosity", type=int, default=1)
+
     export = commands.add_parser("export", help="write the best pipeline of a run as a Python script")
     export.add_argument("run_dir")
     export.add_argument("-o", "--output", help="script to write (default: RUN_DIR/best_pipeline.py)")
+    export.add_argument("--front", action="store_true", help="one script per Pareto-front pipeline, in RUN_DIR/front/")
 
     predict = commands.add_parser("predict", help="predict new rows with the model saved in a run")
     predict.add_argument("run_dir")
@@ -57,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"fit": _fit, "export": _export, "predict": _predict}[args.command](args)
+        return {"fit": _fit, "resume": _resume, "export": _export, "predict": _predict}[args.command](args)
     except GPAutoMLError as exc:
         print(f"gp-automl: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -92,39 +99,61 @@ def _fit(args: argparse.Namespace) -> int:
         verbosity=args.verbosity,
     )
     estimator.fit(X, y, data_path=args.data)
+    return _summary(estimator, out)
+
+
+def _resume(args: argparse.Namespace) -> int:
+    estimator = resume(args.run_dir, args.max_time_mins, scheduler=args.scheduler, verbosity=args.verbosity)
+    return _summary(estimator, args.run_dir)
+
+
+def _summary(estimator, out: str) -> int:
     print(f"best CV {estimator.run_info_['settings']['scoring']}: {estimator.best_score_!r}")
     print(f"best pipeline: {estimator.best_tree_.key}")
     print(f"run directory: {Path(out).resolve()}  (script: {Path(out) / BEST_PIPELINE})")
+    if estimator.run_info_["status"] == "interrupted":
+        print(f"interrupted: continue with `gp-automl resume {out}`")
+        return 130
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
     run_dir = RunDir(args.run_dir)
     info = run_dir.read_json()
-    if info.get("status") != "finished":
+    if "best_key" not in info:
         raise RunDirError(f"{run_dir.path} holds no finished run (status {info.get('status')!r})")
-    settings = info["settings"]
-    catalog = load_catalog(info["catalog"], info["task"])
-    pipelines = PipelineContext(catalog, info["seed"], front_steps(info["data"]["imputed"]))
-    script = export_script(
-        parse(info["best_key"]),
-        pipelines,
-        ScriptInfo(
-            key=info["best_key"],
-            task=info["task"],
-            scoring=settings["scoring"],
-            cv_splits=settings["cv"],
-            random_state=info["seed"],
-            score=info["best_score"],
-            data_path=info["data"]["path"],
-            target=info["target"],
-            version=__version__,
-        ),
+    pipelines = PipelineContext(
+        load_catalog(info["catalog"], info["task"]), info["seed"], front_steps(info["data"]["imputed"])
     )
+    if args.front:
+        front = pd.read_csv(run_dir.file(PARETO_FRONT))
+        folder = Path(args.output) if args.output else run_dir.file("front")
+        folder.mkdir(parents=True, exist_ok=True)
+        for rank, row in enumerate(front.itertuples(), 1):
+            path = folder / f"pipeline_{rank:02d}_complexity{row.complexity}.py"
+            atomic_write_text(path, export_script(parse(row.key), pipelines, _script_info(info, row.key, row.score)))
+            print(f"wrote {path}  (CV {row.score:.4f})")
+        return 0
     output = Path(args.output) if args.output else run_dir.file(BEST_PIPELINE)
+    script = export_script(parse(info["best_key"]), pipelines, _script_info(info, info["best_key"], info["best_score"]))
     atomic_write_text(output, script)
     print(f"wrote {output}")
     return 0
+
+
+def _script_info(info: dict, key: str, score: float) -> ScriptInfo:
+    settings = info["settings"]
+    return ScriptInfo(
+        key=key,
+        task=info["task"],
+        scoring=settings["scoring"],
+        cv_splits=settings["cv"],
+        random_state=info["seed"],
+        score=score,
+        data_path=info["data"]["path"],
+        target=info["target"],
+        version=__version__,
+    )
 
 
 def _predict(args: argparse.Namespace) -> int:

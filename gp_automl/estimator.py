@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import platform
-import random
 import time
 from datetime import UTC, datetime
 from importlib import metadata
@@ -15,19 +14,15 @@ from sklearn.metrics import get_scorer
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from gp_automl.archive import Archive
 from gp_automl.build import instantiate
 from gp_automl.codegen import ScriptInfo
-from gp_automl.config import Settings, make_settings
-from gp_automl.cv import make_folds
-from gp_automl.data import CLASSIFICATION, REGRESSION, Dataset, prepare, to_matrix
-from gp_automl.errors import SearchError
-from gp_automl.evaluate import EvalContext
-from gp_automl.executor import make_executor
-from gp_automl.gp import Evolution
+from gp_automl.config import make_settings
+from gp_automl.data import CLASSIFICATION, REGRESSION, prepare, read_table, split_target, to_matrix
+from gp_automl.errors import DataError, SearchError
 from gp_automl.results import PipelineContext, evaluations_frame, export_script, front_frame
 from gp_automl.rundir import BEST_PIPELINE, EVALUATIONS, PARETO_FRONT, RUN_JSON, RunDir, atomic_write_text
-from gp_automl.search import Budget, run_generational
+from gp_automl.search import INTERRUPTED
+from gp_automl.search.run import run_search
 from gp_automl.space import load_catalog
 from gp_automl.version import __version__
 
@@ -76,23 +71,20 @@ class _GPBase(BaseEstimator):
 
         ``data_path``: the CSV file X and y were read from, if any; the exported script reads it.
         """
+        return self._fit(X, y, data_path, resuming=False)
+
+    def _fit(self, X, y, data_path: str | None, resuming: bool):
         params = self.get_params()
         params["scoring"] = params["scoring"] or self._default_scoring
         settings = make_settings(params, self._task)
         dataset = prepare(X, y, self._task, settings.cv)
         catalog = load_catalog(settings.operators, self._task)
-        self._search(settings, dataset, catalog, data_path)
-        return self
-
-    def _search(self, settings: Settings, dataset: Dataset, catalog, data_path: str | None) -> None:
-        rng = random.Random(settings.random_state)
-        seed = settings.random_state if settings.random_state is not None else rng.randrange(2**31)
-        folds = make_folds(self._task, settings.cv, seed, dataset.X, dataset.y)
-        self.pipeline_context_ = PipelineContext(catalog, seed, dataset.front)
-        context = EvalContext(dataset.X, dataset.y, folds, settings.scoring, catalog, seed, dataset.front)
-        archive = Archive()
-        budget = Budget(settings.max_time_mins, settings.generations, settings.early_stop)
-        evolution = Evolution(catalog, settings.max_depth, settings.max_complexity, rng=rng)
+        run_dir = RunDir(settings.checkpoint_dir) if settings.checkpoint_dir else None
+        if run_dir is not None and not resuming:
+            run_dir.check_new()
+        previous = run_dir.read_json() if resuming else None
+        if previous and previous["data"]["fingerprint"] != dataset.fingerprint():
+            raise DataError(f"the data differ from those the run in {run_dir.path} was started on (fingerprint)")
         self._say(
             1,
             f"gp_automl {__version__}: {self._task}, {dataset.X.shape[0]} rows x {dataset.X.shape[1]} "
@@ -100,30 +92,36 @@ class _GPBase(BaseEstimator):
         )
         if catalog.skipped:
             self._say(1, f"notice: skipped operators whose library is not installed: {', '.join(catalog.skipped)}")
-        with make_executor(settings.scheduler, settings.n_workers) as executor:
-            self._say(1, f"evaluating on {executor.description}")
-            run_dir = RunDir(settings.checkpoint_dir).create() if settings.checkpoint_dir else None
-            self.run_info_ = self._run_info(settings, dataset, catalog, seed, data_path, executor.n_workers)
-            if run_dir:
+
+        def run_info(seed: int, n_workers: int) -> dict:
+            self.run_info_ = self._run_info(settings, dataset, catalog, seed, data_path, n_workers)
+            if previous:
+                self.run_info_.update(started=previous["started"], resumed=[*previous.get("resumed", []), _now()])
+            return self.run_info_
+
+        try:
+            outcome = run_search(settings, dataset, catalog, run_dir, resuming, run_info, lambda m: self._say(1, m))
+        except KeyboardInterrupt:
+            if run_dir is not None and hasattr(self, "run_info_"):
+                self.run_info_.update(status="interrupted", stop_reason="second interrupt", finished=_now())
                 run_dir.write_json(RUN_JSON, self.run_info_)
-            executor.start(context)
+            raise
+        if not hasattr(self, "run_info_"):
+            self.run_info_ = run_info(outcome.seed, outcome.n_workers)
+        self.pipeline_context_ = PipelineContext(catalog, outcome.seed, dataset.front)
+        self._finish(settings, dataset, outcome, run_dir, data_path)
+        return self
 
-            def on_generation(generation: int, archive: Archive) -> None:
-                self._report(generation, archive, budget)
-                if run_dir:
-                    run_dir.write_table(EVALUATIONS, evaluations_frame(archive, self.pipeline_context_))
-
-            reason = run_generational(evolution, executor, archive, budget, settings.population_size, on_generation)
-        self._finish(settings, dataset, archive, reason, budget, run_dir, data_path)
-
-    def _finish(self, settings, dataset, archive, reason, budget, run_dir, data_path) -> None:
+    def _finish(self, settings, dataset, outcome, run_dir, data_path) -> None:
+        archive = outcome.archive
         best = archive.best()
         self.evaluations_ = evaluations_frame(archive, self.pipeline_context_)
         self.pareto_front_ = front_frame(archive, self.pipeline_context_)
+        status = "failed" if best is None else ("interrupted" if outcome.reason == INTERRUPTED else "finished")
         self.run_info_.update(
-            status="finished" if best else "failed",
-            stop_reason=reason,
-            elapsed_seconds=round(budget.elapsed(), 3),
+            status=status,
+            stop_reason=outcome.reason,
+            elapsed_seconds=round(outcome.budget.elapsed(), 3),
             evaluations=len(archive),
             failures=archive.failures,
             finished=_now(),
@@ -143,7 +141,8 @@ class _GPBase(BaseEstimator):
         if self._task == CLASSIFICATION:
             self.classes_ = self.fitted_pipeline_.classes_
         self.run_info_.update(best_key=best.tree.key, best_score=best.result.score)
-        self._say(1, f"best pipeline (CV {settings.scoring} {best.result.score:.4f}): {best.tree.key}")
+        self._say(1, f"stopped by {outcome.reason}; best pipeline (CV {settings.scoring} "
+                     f"{best.result.score:.4f}): {best.tree.key}")
         if run_dir:
             run_dir.write_table(EVALUATIONS, self.evaluations_)
             run_dir.write_table(PARETO_FRONT, self.pareto_front_)
@@ -209,15 +208,6 @@ class _GPBase(BaseEstimator):
         scorer = get_scorer(self.scoring or self._default_scoring)
         return float(scorer(self.fitted_pipeline_, to_matrix(X, self.n_features_in_)[0], np.asarray(y)))
 
-    def _report(self, generation: int, archive: Archive, budget: Budget) -> None:
-        best = archive.best()
-        best_text = f"{best.result.score:.4f} {best.tree.key[:90]}" if best else "none yet"
-        self._say(
-            1,
-            f"generation {generation}: {len(archive)} evaluated ({archive.failures} failed), "
-            f"front {len(archive.front())}, {budget.elapsed():.0f}s elapsed; best {best_text}",
-        )
-
     def _say(self, level: int, message: str) -> None:
         if self.verbosity >= level:
             print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
@@ -239,6 +229,32 @@ class GPRegressor(RegressorMixin, _GPBase):
 
     _task = REGRESSION
     _default_scoring = "r2"
+
+
+def resume(run_dir: str | Path, max_time_mins: float | None = None, X=None, y=None, scheduler=None,
+           verbosity: int = 1) -> _GPBase:
+    """Continue the search in ``run_dir`` (stopped, interrupted or killed) and return the fitted estimator.
+
+    X and y default to the CSV file the run was started on; they must be the same data. With a
+    seed, a resumed generational run ends with the same result as an uninterrupted one.
+    ``max_time_mins`` replaces the run's total budget (time already spent counts against it).
+    """
+    folder = RunDir(run_dir)
+    info = folder.read_json()
+    settings = dict(info["settings"])
+    task = settings.pop("task")
+    for dropped in ("max_depth", "max_complexity"):
+        settings.pop(dropped, None)
+    settings.update(checkpoint_dir=str(folder.path), verbosity=verbosity, scheduler=scheduler or settings["scheduler"])
+    if max_time_mins is not None:
+        settings["max_time_mins"] = max_time_mins
+    estimator = (GPClassifier if task == CLASSIFICATION else GPRegressor)(**settings)
+    data_path = info["data"]["path"]
+    if X is None:
+        if data_path is None or info.get("target") is None:
+            raise DataError(f"{folder.path} was fitted on in-memory data; pass X and y to resume it")
+        X, y = split_target(read_table(data_path), info["target"])
+    return estimator._fit(X, y, data_path, resuming=True)
 
 
 def _now() -> str:

@@ -48,12 +48,18 @@ class RunDir:
     def __init__(self, path: str | Path):
         self.path = Path(path)
 
-    def create(self) -> RunDir:
-        """Make the directory; an existing run there is an error, never overwritten."""
+    def check_new(self) -> None:
+        """Refuse a place that holds a run already, or is not a directory, before any work starts."""
         if (self.path / RUN_JSON).exists():
-            raise RunDirError(f"{self.path} already holds a run (run.json); choose another output directory")
+            raise RunDirError(
+                f"{self.path} already holds a run (run.json); choose another output directory or resume it"
+            )
         if self.path.exists() and not self.path.is_dir():
             raise RunDirError(f"{self.path} exists and is not a directory")
+
+    def create(self) -> RunDir:
+        """Make the directory; an existing run there is an error, never overwritten."""
+        self.check_new()
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

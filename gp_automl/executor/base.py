@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
 from gp_automl.evaluate import EvalContext
 from gp_automl.result import EvalResult
 from gp_automl.tree import PipelineTree
+
+StopCheck = Callable[[], bool]
+
+
+def never_stop() -> bool:
+    return False
 
 
 class Executor(Protocol):
@@ -18,9 +24,11 @@ class Executor(Protocol):
 
     def start(self, context: EvalContext) -> None: ...
 
-    def evaluate(self, trees: Iterable[PipelineTree], deadline: float | None = None) -> Iterator[EvalResult]:
-        """Yield one result per tree in completion order; stop (cancelling the rest) at ``deadline``,
-        a ``time.monotonic()`` value."""
+    def evaluate(
+        self, trees: Iterable[PipelineTree], deadline: float | None = None, should_stop: StopCheck = never_stop
+    ) -> Iterator[EvalResult]:
+        """Yield one result per tree in completion order; stop, cancelling the rest, at ``deadline``
+        (a ``time.monotonic()`` value) or as soon as ``should_stop()`` says so."""
         ...
 
     def close(self) -> None: ...

@@ -14,10 +14,12 @@ from collections.abc import Iterable, Iterator
 
 from gp_automl.errors import SchedulerError
 from gp_automl.evaluate import EvalContext, evaluate
+from gp_automl.executor.base import StopCheck, never_stop
 from gp_automl.result import ERROR, EvalResult
 from gp_automl.tree import PipelineTree
 
 CONNECT_TIMEOUT_S = 15
+POLL_S = 0.5  # how often a wait for results checks the deadline and stop requests
 WORKER_WAIT_S = 60
 
 
@@ -85,20 +87,23 @@ class DaskExecutor:
     def start(self, context: EvalContext) -> None:
         self._context = self._client.scatter(context, broadcast=True, hash=False)
 
-    def evaluate(self, trees: Iterable[PipelineTree], deadline: float | None = None) -> Iterator[EvalResult]:
-        from distributed import as_completed
+    def evaluate(
+        self, trees: Iterable[PipelineTree], deadline: float | None = None, should_stop: StopCheck = never_stop
+    ) -> Iterator[EvalResult]:
+        from distributed import wait
 
         assert self._context is not None, "start() first"
         pending = {self._client.submit(evaluate, tree, self._context, pure=False): tree for tree in trees}
-        if not pending:
-            return
-        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
         try:
-            for future in as_completed(list(pending), timeout=timeout):
-                tree = pending.pop(future)
-                yield _result_of(future, tree)
-        except TimeoutError:
-            pass
+            while pending:
+                if should_stop() or (deadline is not None and time.monotonic() >= deadline):
+                    return
+                try:
+                    done, _ = wait(list(pending), timeout=POLL_S, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    continue
+                for future in done:
+                    yield _result_of(future, pending.pop(future))
         finally:
             for future in pending:
                 future.cancel()

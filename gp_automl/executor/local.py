@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterable, Iterator
 
 from gp_automl.evaluate import EvalContext, evaluate
+from gp_automl.executor.base import StopCheck, never_stop
 from gp_automl.result import EvalResult
 from gp_automl.tree import PipelineTree
 
@@ -26,10 +27,12 @@ class InProcessExecutor:
     def start(self, context: EvalContext) -> None:
         self._context = context
 
-    def evaluate(self, trees: Iterable[PipelineTree], deadline: float | None = None) -> Iterator[EvalResult]:
+    def evaluate(
+        self, trees: Iterable[PipelineTree], deadline: float | None = None, should_stop: StopCheck = never_stop
+    ) -> Iterator[EvalResult]:
         assert self._context is not None, "start() first"
         for tree in trees:
-            if deadline is not None and time.monotonic() >= deadline:
+            if should_stop() or (deadline is not None and time.monotonic() >= deadline):
                 return
             yield evaluate(tree, self._context)
 

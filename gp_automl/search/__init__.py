@@ -1,6 +1,6 @@
 """Search loops: where variation (gp/) meets evaluation (executor/)."""
 
-from gp_automl.search.budget import EARLY_STOP, EXHAUSTED, GENERATIONS, TIME, Budget
-from gp_automl.search.generational import run_generational
+from gp_automl.search.budget import EARLY_STOP, EXHAUSTED, GENERATIONS, INTERRUPTED, TIME, Budget
+from gp_automl.search.generational import GenerationalSearch, Hooks
 
-__all__ = ["EARLY_STOP", "EXHAUSTED", "GENERATIONS", "TIME", "Budget", "run_generational"]
+__all__ = ["EARLY_STOP", "EXHAUSTED", "GENERATIONS", "INTERRUPTED", "TIME", "Budget", "GenerationalSearch", "Hooks"]

@@ -9,7 +9,7 @@ import gp_automl
 
 
 def test_public_api_is_exactly_what_the_docs_say():
-    assert sorted(gp_automl.__all__) == ["GPClassifier", "GPRegressor", "__version__"]
+    assert sorted(gp_automl.__all__) == ["GPClassifier", "GPRegressor", "__version__", "resume"]
 
 
 def test_workers_never_load_deap():

@@ -1,0 +1,67 @@
+"""Atomic, checksummed checkpoints of the search state, as JSON (never pickle: loading one runs no code).
+
+A checkpoint holds what the loop needs to go on exactly where it was: the generation counter, the
+population (keys and scores; trees are parsed back from keys), the search generator's state, how
+many rows of the evaluation log precede it, the elapsed budget and the early-stop counter. It is
+written to a temporary file and renamed over the old one, so a crash mid-write leaves the previous
+checkpoint intact; a checksum catches a truncated or edited file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from gp_automl.errors import RunDirError
+from gp_automl.rundir import atomic_write_text
+
+CHECKPOINT = "checkpoint.json"
+FORMAT = "gp_automl-checkpoint/1"
+
+
+@dataclass(frozen=True)
+class SearchState:
+    generation: int
+    population: tuple[tuple[str, float], ...]
+    rng_state: tuple
+    logged: int
+    elapsed: float
+    stale_generations: int
+
+
+def save_checkpoint(path: str | Path, state: SearchState) -> None:
+    body = asdict(state)
+    body["population"] = [list(pair) for pair in state.population]
+    body["rng_state"] = [state.rng_state[0], list(state.rng_state[1]), state.rng_state[2]]
+    document = {"format": FORMAT, "sha256": _digest(body), "state": body}
+    atomic_write_text(Path(path), json.dumps(document, separators=(",", ":")))
+
+
+def load_checkpoint(path: str | Path) -> SearchState:
+    path = Path(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        body = document["state"]
+        if document.get("format") != FORMAT:
+            raise RunDirError(f"{path} is not a gp_automl checkpoint of format {FORMAT}")
+        if document.get("sha256") != _digest(body):
+            raise RunDirError(f"{path} is damaged or was edited (checksum mismatch); it cannot be resumed from")
+        version, internal, gauss = body["rng_state"]
+        return SearchState(
+            generation=int(body["generation"]),
+            population=tuple((str(key), float(score)) for key, score in body["population"]),
+            rng_state=(version, tuple(internal), gauss),
+            logged=int(body["logged"]),
+            elapsed=float(body["elapsed"]),
+            stale_generations=int(body["stale_generations"]),
+        )
+    except FileNotFoundError:
+        raise RunDirError(f"no checkpoint at {path}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise RunDirError(f"{path} is damaged and cannot be resumed from ({type(exc).__name__})") from None
+
+
+def _digest(body: dict) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

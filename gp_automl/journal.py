@@ -1,0 +1,91 @@
+"""The evaluation log: every result appended as it arrives, safe against a crash at any instant.
+
+SQLite in WAL mode: each result is one committed transaction, so after a ``kill -9`` the log holds
+every evaluation that finished. It is also the memo cache across resumes: a key in the log is
+never evaluated again. Rows keep their arrival order (``id``), which the checkpoint relies on.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from gp_automl.archive import Entry
+from gp_automl.errors import RunDirError
+from gp_automl.result import EvalResult
+from gp_automl.tree import parse
+
+EVALUATION_LOG = "evaluations.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS evaluations (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    generation INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    score REAL,
+    fold_scores TEXT NOT NULL,
+    complexity INTEGER NOT NULL,
+    seconds REAL NOT NULL,
+    error TEXT NOT NULL,
+    finished_at REAL NOT NULL
+)
+"""
+
+
+class EvaluationLog:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # with WAL: a process crash loses nothing
+            self._db.execute(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise RunDirError(f"{self.path} is not a usable evaluation log: {exc}") from None
+
+    def append(self, entry: Entry) -> None:
+        result = entry.result
+        self._db.execute(
+            "INSERT OR IGNORE INTO evaluations (key, generation, status, score, fold_scores, complexity,"
+            " seconds, error, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                result.key,
+                entry.generation,
+                result.status,
+                result.score if result.ok else None,
+                json.dumps(list(result.fold_scores)),
+                result.complexity,
+                result.seconds,
+                result.error,
+                time.time(),
+            ),
+        )
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+
+    def entries(self, first: int = 0, limit: int | None = None) -> Iterator[Entry]:
+        """Logged entries in arrival order, skipping the first ``first`` rows."""
+        rows = self._db.execute(
+            "SELECT key, generation, status, score, fold_scores, complexity, seconds, error"
+            " FROM evaluations ORDER BY id LIMIT ? OFFSET ?",
+            (-1 if limit is None else limit, first),
+        )
+        for key, generation, status, score, folds, complexity, seconds, error in rows:
+            result = EvalResult(
+                key=key,
+                status=status,
+                fold_scores=tuple(json.loads(folds)),
+                score=float("nan") if score is None else score,
+                complexity=complexity,
+                seconds=seconds,
+                error=error,
+            )
+            yield Entry(parse(key), result, generation)
+
+    def close(self) -> None:
+        self._db.close()
