@@ -123,6 +123,7 @@ class _GPBase(BaseEstimator):
             stop_reason=outcome.reason,
             elapsed_seconds=round(outcome.budget.elapsed(), 3),
             evaluations=len(archive),
+            evaluated_this_session=outcome.evaluated_now,
             failures=archive.failures,
             finished=_now(),
         )

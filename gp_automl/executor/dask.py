@@ -102,6 +102,12 @@ class DaskExecutor:
                     done, _ = wait(list(pending), timeout=POLL_S, return_when="FIRST_COMPLETED")
                 except TimeoutError:
                     continue
+                except Exception:  # noqa: BLE001 - futures cancelled under us, e.g. workers hit by the same Ctrl-C
+                    done = [future for future in pending if future.done()]
+                    if not done:
+                        if should_stop():
+                            return
+                        raise
                 for future in done:
                     yield _result_of(future, pending.pop(future))
         finally:
@@ -109,11 +115,17 @@ class DaskExecutor:
                 future.cancel()
 
     def close(self) -> None:
-        if self._owns_client and self._client is not None:
-            self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
-        self._client = self._cluster = self._context = None
+        """Shut down what we started; a cluster already half-gone (workers killed) must not hide the
+        search's results behind a shutdown error."""
+        try:
+            if self._owns_client and self._client is not None:
+                self._client.close()
+            if self._cluster is not None:
+                self._cluster.close()
+        except Exception:  # noqa: BLE001
+            pass
+        finally:
+            self._client = self._cluster = self._context = None
 
 
 def _connect_to(scheduler: str):

@@ -32,6 +32,7 @@ class SearchOutcome:
     budget: Budget
     seed: int
     n_workers: int
+    evaluated_now: int  # evaluations run in this session (not replayed from the log)
 
 
 def run_search(settings, dataset: Dataset, catalog: Catalog, run_dir: RunDir | None, resuming: bool,
@@ -56,8 +57,16 @@ def run_search(settings, dataset: Dataset, catalog: Catalog, run_dir: RunDir | N
             info = run_info(seed, executor.n_workers)
             run_dir.write_json(RUN_JSON, info)
         executor.start(context)
+        evaluated_now = 0
+
+        def on_result(entry: Entry) -> None:
+            nonlocal evaluated_now
+            evaluated_now += 1
+            if log is not None:
+                log.append(entry)
+
         hooks = Hooks(
-            on_result=log.append if log else _ignore,
+            on_result=on_result,
             on_generation=lambda generation, archive: _progress(generation, archive, budget, say),
             on_checkpoint=(lambda state: save_checkpoint(run_dir.file(CHECKPOINT), state)) if run_dir else _ignore,
         )
@@ -72,9 +81,9 @@ def run_search(settings, dataset: Dataset, catalog: Catalog, run_dir: RunDir | N
             with graceful_stop(request_stop):
                 reason = search.run(start)
         finally:
-            if log:
+            if log is not None:
                 log.close()
-    return SearchOutcome(archive, reason, budget, seed, executor.n_workers)
+    return SearchOutcome(archive, reason, budget, seed, executor.n_workers, evaluated_now)
 
 
 def _restore(run_dir: RunDir, log: EvaluationLog, archive: Archive, budget: Budget, say: Say):

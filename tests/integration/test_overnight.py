@@ -1,0 +1,180 @@
+"""Overnight-run safety with real processes and real signals: kill -9 and resume, Ctrl-C,
+a checkpoint write killed half-way, and the time budget."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from gp_automl.checkpoint import SearchState, load_checkpoint, save_checkpoint
+from gp_automl.errors import RunDirError
+from tests.conftest import SHIPPED_DATA
+
+CANCER = SHIPPED_DATA / "breast_cancer.csv"
+SEARCH = ["--target", "target", "--operators", "light", "--population-size", "8", "--n-workers", "2", "--seed", "3"]
+
+
+def start_cli(*args):
+    """The CLI in its own process group, as a batch job would run it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gp_automl.cli", *map(str, args)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+
+
+def logged_rows(run_dir) -> int:
+    path = run_dir / "evaluations.sqlite"
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(path) as db:
+            return db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def wait_for(condition, timeout=300):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting")
+
+
+def front_of(run_dir):
+    return pd.read_csv(run_dir / "pareto_front.csv")[["key", "score", "complexity"]]
+
+
+def evaluations_of(run_dir):
+    frame = pd.read_csv(run_dir / "evaluations.csv")
+    return frame.set_index("key")[["status", "score"]].sort_index()
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    out = tmp_path_factory.mktemp("whole") / "run"
+    process = start_cli("fit", CANCER, *SEARCH, "--generations", "4", "--out", out)
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr
+    return out
+
+
+def test_kill_9_then_resume_ends_like_an_uninterrupted_run(uninterrupted, tmp_path):
+    out = tmp_path / "run"
+    process = start_cli("fit", CANCER, *SEARCH, "--generations", "4", "--out", out)
+    # kill the whole job mid-run: after the first checkpoint, part-way into a later generation
+    wait_for(lambda: (out / "checkpoint.json").exists() and logged_rows(out) >= 8 + 8 + 3)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    logged_before = logged_rows(out)
+    checkpoint = load_checkpoint(out / "checkpoint.json")
+    assert checkpoint.generation >= 0 and logged_before > checkpoint.logged
+
+    resumed = subprocess.run([sys.executable, "-m", "gp_automl.cli", "resume", str(out)],
+                             capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming after generation" in resumed.stdout
+    info = json.loads((out / "run.json").read_text())
+    assert info["status"] == "finished" and info["stop_reason"] == "generations"
+    # nothing logged before the kill was evaluated again
+    assert logged_before + info["evaluated_this_session"] == logged_rows(out) == info["evaluations"]
+    pd.testing.assert_frame_equal(front_of(out), front_of(uninterrupted))
+    pd.testing.assert_frame_equal(evaluations_of(out), evaluations_of(uninterrupted))
+
+
+def test_sigint_leaves_a_complete_resumable_run(tmp_path):
+    out = tmp_path / "run"
+    process = start_cli("fit", CANCER, *SEARCH, "--generations", "200", "--out", out)
+    wait_for(lambda: (out / "checkpoint.json").exists() and logged_rows(out) >= 12)
+    os.killpg(process.pid, signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 130, stderr
+    assert "SIGINT: stopping" in stdout and "gp-automl resume" in stdout
+    info = json.loads((out / "run.json").read_text())
+    assert info["status"] == "interrupted" and info["stop_reason"] == "interrupted"
+    for name in ["best_pipeline.py", "model.pkl", "pareto_front.csv", "evaluations.csv", "checkpoint.json"]:
+        assert (out / name).stat().st_size > 0
+    run = subprocess.run([sys.executable, out / "best_pipeline.py"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and "CV balanced_accuracy" in run.stdout
+
+
+def test_sigterm_from_a_batch_scheduler_leaves_a_resumable_run(tmp_path):
+    out = tmp_path / "run"
+    process = start_cli("fit", CANCER, *SEARCH, "--generations", "200", "--out", out)
+    wait_for(lambda: (out / "checkpoint.json").exists())
+    os.killpg(process.pid, signal.SIGTERM)
+    process.communicate(timeout=300)
+    generation = load_checkpoint(out / "checkpoint.json").generation
+    resumed = subprocess.run(
+        [sys.executable, "-m", "gp_automl.cli", "resume", str(out), "--max-time-mins", "0.2"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert load_checkpoint(out / "checkpoint.json").generation >= generation
+    assert json.loads((out / "run.json").read_text())["resumed"]
+
+
+WRITER = """
+import sys
+from gp_automl.checkpoint import SearchState, save_checkpoint
+population = tuple((f"Model(X, p={i})", i / 7) for i in range(20000))
+generation = 0
+while True:
+    generation += 1
+    save_checkpoint(sys.argv[1], SearchState(generation, population, (3, tuple(range(625)), None), generation, 1.0, 0))
+    print(generation, flush=True)
+"""
+
+
+def test_a_checkpoint_write_killed_half_way_leaves_the_previous_one_loadable(tmp_path):
+    path = tmp_path / "checkpoint.json"
+    for attempt in range(3):
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+        for _ in range(3 + attempt):
+            writer.stdout.readline()  # a few complete writes, then kill it in the middle of another
+        time.sleep(0.01 * attempt)
+        writer.kill()
+        writer.wait()
+        state = load_checkpoint(path)
+        assert state.generation >= 3 + attempt and len(state.population) == 20000
+    # and a truncated or edited checkpoint is refused with a clear error
+    text = path.read_text()
+    path.write_text(text[: len(text) // 2])
+    with pytest.raises(RunDirError, match="damaged"):
+        load_checkpoint(path)
+    path.write_text(text.replace('"generation":', '"generation":1', 1))
+    with pytest.raises(RunDirError, match="damaged or was edited"):
+        load_checkpoint(path)
+
+
+def test_checkpoint_round_trip(tmp_path):
+    state = SearchState(4, (("A(X)", 0.5),), (3, tuple(range(625)), None), 40, 12.5, 1)
+    save_checkpoint(tmp_path / "c.json", state)
+    assert load_checkpoint(tmp_path / "c.json") == state
+
+
+def test_time_budget_is_respected(tmp_path):
+    out = tmp_path / "run"
+    budget_s = 20
+    started = time.monotonic()
+    run = subprocess.run(
+        [sys.executable, "-m", "gp_automl.cli", "fit", CANCER, *SEARCH, "--max-time-mins", str(budget_s / 60),
+         "--out", out],
+        capture_output=True, text=True, timeout=600,
+    )
+    wall = time.monotonic() - started
+    assert run.returncode == 0, run.stderr
+    info = json.loads((out / "run.json").read_text())
+    assert info["stop_reason"] == "max_time_mins"
+    # the search stops within the budget plus the poll interval; start-up, refit and export come on top
+    assert budget_s <= info["elapsed_seconds"] <= budget_s + 2
+    assert wall <= budget_s + 30
