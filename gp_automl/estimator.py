@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import platform
-import time
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -19,6 +18,7 @@ from gp_automl.codegen import ScriptInfo
 from gp_automl.config import make_settings
 from gp_automl.data import CLASSIFICATION, REGRESSION, prepare, read_table, split_target, to_matrix
 from gp_automl.errors import DataError, SearchError
+from gp_automl.progress import Progress
 from gp_automl.results import PipelineContext, evaluations_frame, export_script, front_frame
 from gp_automl.rundir import BEST_PIPELINE, EVALUATIONS, PARETO_FRONT, RUN_JSON, RunDir, atomic_write_text
 from gp_automl.search import INTERRUPTED
@@ -85,13 +85,13 @@ class _GPBase(BaseEstimator):
         previous = run_dir.read_json() if resuming else None
         if previous and previous["data"]["fingerprint"] != dataset.fingerprint():
             raise DataError(f"the data differ from those the run in {run_dir.path} was started on (fingerprint)")
-        self._say(
-            1,
+        progress = self._progress = Progress(self.verbosity)
+        progress.say(
             f"gp_automl {__version__}: {self._task}, {dataset.X.shape[0]} rows x {dataset.X.shape[1]} "
             f"features, catalog {catalog.path} ({len(catalog.operators)} operators)",
         )
         if catalog.skipped:
-            self._say(1, f"notice: skipped operators whose library is not installed: {', '.join(catalog.skipped)}")
+            progress.say(f"notice: skipped operators whose library is not installed: {', '.join(catalog.skipped)}")
 
         def run_info(seed: int, n_workers: int) -> dict:
             self.run_info_ = self._run_info(settings, dataset, catalog, seed, data_path, n_workers)
@@ -99,17 +99,20 @@ class _GPBase(BaseEstimator):
                 self.run_info_.update(started=previous["started"], resumed=[*previous.get("resumed", []), _now()])
             return self.run_info_
 
+        self.__dict__.pop("run_info_", None)  # from an earlier fit
         try:
-            outcome = run_search(settings, dataset, catalog, run_dir, resuming, run_info, lambda m: self._say(1, m))
+            outcome = run_search(settings, dataset, catalog, run_dir, resuming, run_info, progress)
+            if not hasattr(self, "run_info_"):
+                self.run_info_ = run_info(outcome.seed, outcome.n_workers)
+            self.pipeline_context_ = PipelineContext(catalog, outcome.seed, dataset.front)
+            self._finish(settings, dataset, outcome, run_dir, data_path)
         except KeyboardInterrupt:
             if run_dir is not None and hasattr(self, "run_info_"):
                 self.run_info_.update(status="interrupted", stop_reason="second interrupt", finished=_now())
                 run_dir.write_json(RUN_JSON, self.run_info_)
             raise
-        if not hasattr(self, "run_info_"):
-            self.run_info_ = run_info(outcome.seed, outcome.n_workers)
-        self.pipeline_context_ = PipelineContext(catalog, outcome.seed, dataset.front)
-        self._finish(settings, dataset, outcome, run_dir, data_path)
+        finally:
+            progress.close()
         return self
 
     def _finish(self, settings, dataset, outcome, run_dir, data_path) -> None:
@@ -124,6 +127,7 @@ class _GPBase(BaseEstimator):
             elapsed_seconds=round(outcome.budget.elapsed(), 3),
             evaluations=len(archive),
             evaluated_this_session=outcome.evaluated_now,
+            worker_utilization=round(self._progress.utilization(), 4),
             failures=archive.failures,
             finished=_now(),
         )
@@ -142,7 +146,7 @@ class _GPBase(BaseEstimator):
         if self._task == CLASSIFICATION:
             self.classes_ = self.fitted_pipeline_.classes_
         self.run_info_.update(best_key=best.tree.key, best_score=best.result.score)
-        self._say(1, f"stopped by {outcome.reason}; best pipeline (CV {settings.scoring} "
+        self._progress.say(f"stopped by {outcome.reason}; best pipeline (CV {settings.scoring} "
                      f"{best.result.score:.4f}): {best.tree.key}")
         if run_dir:
             run_dir.write_table(EVALUATIONS, self.evaluations_)
@@ -150,7 +154,7 @@ class _GPBase(BaseEstimator):
             run_dir.write_model(self.fitted_pipeline_)
             run_dir.write_text(BEST_PIPELINE, self._script(data_path, self.run_info_.get("target")))
             run_dir.write_json(RUN_JSON, self.run_info_)
-            self._say(1, f"run directory: {run_dir.path}")
+            self._progress.say(f"run directory: {run_dir.path}")
 
     def _run_info(self, settings, dataset, catalog, seed, data_path, n_workers) -> dict:
         return {
@@ -208,10 +212,6 @@ class _GPBase(BaseEstimator):
         check_is_fitted(self, "fitted_pipeline_")
         scorer = get_scorer(self.scoring or self._default_scoring)
         return float(scorer(self.fitted_pipeline_, to_matrix(X, self.n_features_in_)[0], np.asarray(y)))
-
-    def _say(self, level: int, message: str) -> None:
-        if self.verbosity >= level:
-            print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 class GPClassifier(ClassifierMixin, _GPBase):

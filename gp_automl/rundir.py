@@ -1,6 +1,7 @@
 """The run directory on disk: atomic writes, and refusing to write over someone else's run.
 
-Layout (contract): run.json, evaluations.csv, pareto_front.csv, best_pipeline.py, model.pkl.
+Layout (contract): run.json, evaluations.sqlite (the log, see ``journal``), evaluations.csv,
+checkpoint.json, search.log, pareto_front.csv, best_pipeline.py, model.pkl.
 Every file is written to a temporary name in the same directory and renamed into place, so a
 crash leaves either the old file or the new one, never half of one.
 """
@@ -23,6 +24,7 @@ EVALUATIONS = "evaluations.csv"
 PARETO_FRONT = "pareto_front.csv"
 BEST_PIPELINE = "best_pipeline.py"
 MODEL = "model.pkl"
+SEARCH_LOG = "search.log"
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

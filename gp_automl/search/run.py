@@ -16,7 +16,8 @@ from gp_automl.evaluate import EvalContext
 from gp_automl.executor import make_executor
 from gp_automl.gp import Evolution
 from gp_automl.journal import EVALUATION_LOG, EvaluationLog
-from gp_automl.rundir import RUN_JSON, RunDir
+from gp_automl.progress import Progress
+from gp_automl.rundir import RUN_JSON, SEARCH_LOG, RunDir
 from gp_automl.search.budget import Budget
 from gp_automl.search.generational import GenerationalSearch, Hooks
 from gp_automl.search.signals import graceful_stop
@@ -36,7 +37,7 @@ class SearchOutcome:
 
 
 def run_search(settings, dataset: Dataset, catalog: Catalog, run_dir: RunDir | None, resuming: bool,
-               run_info: Callable[[int, int], dict], say: Say) -> SearchOutcome:
+               run_info: Callable[[int, int], dict], progress: Progress) -> SearchOutcome:
     """Run the loop; with ``resuming``, continue the run in ``run_dir`` from its checkpoint and log."""
     rng = random.Random(settings.random_state)
     seed = settings.random_state if settings.random_state is not None else rng.randrange(2**31)
@@ -45,12 +46,15 @@ def run_search(settings, dataset: Dataset, catalog: Catalog, run_dir: RunDir | N
     evolution = Evolution(catalog, settings.max_depth, settings.max_complexity, rng=rng)
     archive = Archive()
     budget = Budget(settings.max_time_mins, settings.generations, settings.early_stop)
+    say = progress.say
     with make_executor(settings.scheduler, settings.n_workers) as executor:
+        progress.n_workers = executor.n_workers
         say(f"evaluating on {executor.description}")
         log, start, replay = None, None, {}
         if run_dir is not None:
             if not resuming:
                 run_dir.create()
+            progress.attach_log(run_dir.file(SEARCH_LOG))
             log = EvaluationLog(run_dir.file(EVALUATION_LOG))
             if resuming:
                 start, replay = _restore(run_dir, log, archive, budget, say)
@@ -64,10 +68,13 @@ def run_search(settings, dataset: Dataset, catalog: Catalog, run_dir: RunDir | N
             evaluated_now += 1
             if log is not None:
                 log.append(entry)
+            progress.result(entry, archive, budget.remaining())
 
         hooks = Hooks(
             on_result=on_result,
-            on_generation=lambda generation, archive: _progress(generation, archive, budget, say),
+            on_generation=lambda generation, archive: say(f"generation {generation}: {len(archive)} evaluated, "
+                                                          f"{budget.elapsed():.0f}s elapsed; "
+                                                          f"{progress.status(archive, budget.remaining())}"),
             on_checkpoint=(lambda state: save_checkpoint(run_dir.file(CHECKPOINT), state)) if run_dir else _ignore,
         )
         search = GenerationalSearch(evolution, executor, archive, budget, settings.population_size, hooks, replay)
@@ -101,17 +108,6 @@ def _restore(run_dir: RunDir, log: EvaluationLog, archive: Archive, budget: Budg
     else:
         say(f"resuming before the first checkpoint: {len(replay)} logged evaluations will be reused")
     return start, replay
-
-
-def _progress(generation: int, archive: Archive, budget: Budget, say: Say) -> None:
-    best = archive.best()
-    best_text = f"{best.result.score:.4f} {best.tree.key[:90]}" if best else "none yet"
-    remaining = budget.remaining()
-    left = "" if remaining is None else f", {remaining:.0f}s left"
-    say(
-        f"generation {generation}: {len(archive)} evaluated ({archive.failures} failed), "
-        f"front {len(archive.front())}, {budget.elapsed():.0f}s elapsed{left}; best {best_text}"
-    )
 
 
 def _ignore(*args) -> None:

@@ -1,0 +1,88 @@
+"""What a person watching a search sees: a live status bar on a terminal, plain timestamped lines
+otherwise (batch logs), the same lines in the run directory's ``search.log``; ``verbosity=0`` is
+silent on screen."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from tqdm import tqdm
+
+from gp_automl.archive import Archive, Entry
+from gp_automl.result import TIMEOUT
+
+
+class Progress:
+    def __init__(self, verbosity: int, stream: TextIO | None = None):
+        self.verbosity = verbosity
+        self.stream = stream or sys.stdout
+        self._pending_lines: list[str] = []  # said before the run directory existed
+        self._log: TextIO | None = None
+        self._bar: tqdm | None = None
+        self.busy_seconds = 0.0  # worker time spent on evaluations this session
+        self.started = time.monotonic()
+        self.n_workers = 1
+
+    @property
+    def live(self) -> bool:
+        return self.verbosity > 0 and self.stream.isatty()
+
+    def attach_log(self, path: Path) -> None:
+        self._log = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        for line in self._pending_lines:
+            self._log.write(line + "\n")
+        self._log.flush()
+        self._pending_lines.clear()
+
+    def say(self, message: str) -> None:
+        line = f"[{time.strftime('%Y-%m-%d %H:%M:%S')}] {message}"
+        if self._log is not None:
+            self._log.write(line + "\n")
+            self._log.flush()
+        else:
+            self._pending_lines.append(line)
+        if self.verbosity > 0:
+            if self._bar is not None:
+                self._bar.write(line, file=self.stream)
+            else:
+                print(line, file=self.stream, flush=True)
+
+    def result(self, entry: Entry, archive: Archive, remaining: float | None) -> None:
+        """One finished evaluation: count its worker time, refresh the live bar."""
+        self.busy_seconds += entry.result.seconds
+        if not self.live:
+            return
+        if self._bar is None:
+            self._bar = tqdm(file=self.stream, unit=" pipelines", dynamic_ncols=True, leave=False)
+        self._bar.update(1)
+        self._bar.set_postfix_str(self.status(archive, remaining), refresh=False)
+
+    def status(self, archive: Archive, remaining: float | None) -> str:
+        best = archive.best()
+        timeouts = sum(1 for e in archive.entries.values() if e.result.status == TIMEOUT)
+        parts = [
+            f"best {best.result.score:.4f} {best.tree.key[:60]}" if best else "best none yet",
+            f"failed {archive.failures - timeouts}",
+            f"timed out {timeouts}",
+            f"front {len(archive.front())}",
+            f"workers {self.utilization():.0%} busy",
+        ]
+        if remaining is not None:
+            parts.append(f"{remaining:.0f}s left")
+        return ", ".join(parts)
+
+    def utilization(self) -> float:
+        """Busy worker-seconds over available worker-seconds, this session."""
+        available = self.n_workers * (time.monotonic() - self.started)
+        return min(1.0, self.busy_seconds / available) if available > 0 else 0.0
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
