@@ -1,8 +1,9 @@
 """Atomic, checksummed checkpoints of the search state, as JSON (never pickle: loading one runs no code).
 
 A checkpoint holds what the loop needs to go on exactly where it was: the generation counter, the
-population (keys and scores; trees are parsed back from keys), the search generator's state, how
-many rows of the evaluation log precede it, the elapsed budget and the early-stop counter. It is
+population (keys and scores; trees are parsed back from keys), the children still being evaluated
+when it was taken mid-generation, the search generator's state, how many rows of the evaluation log
+precede it, the elapsed budget and the early-stop counter. It is
 written to a temporary file and renamed over the old one, so a crash mid-write leaves the previous
 checkpoint intact; a checksum catches a truncated or edited file.
 """
@@ -18,17 +19,18 @@ from gp_automl.errors import RunDirError
 from gp_automl.rundir import atomic_write_text
 
 CHECKPOINT = "checkpoint.json"
-FORMAT = "gp_automl-checkpoint/1"
+FORMAT = "gp_automl-checkpoint/2"
 
 
 @dataclass(frozen=True)
 class SearchState:
-    generation: int
+    generation: int  # the last finished generation, or the one in progress when ``pending``
     population: tuple[tuple[str, float], ...]
     rng_state: tuple
     logged: int
     elapsed: float
     stale_generations: int
+    pending: tuple[str, ...] = ()  # children of the generation in progress (mid-generation checkpoint)
 
 
 def save_checkpoint(path: str | Path, state: SearchState) -> None:
@@ -56,6 +58,7 @@ def load_checkpoint(path: str | Path) -> SearchState:
             logged=int(body["logged"]),
             elapsed=float(body["elapsed"]),
             stale_generations=int(body["stale_generations"]),
+            pending=tuple(str(key) for key in body["pending"]),
         )
     except FileNotFoundError:
         raise RunDirError(f"no checkpoint at {path}") from None

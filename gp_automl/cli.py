@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--seed", type=int, default=0)
     fit.add_argument("--mode", default="generational", choices=["generational"])
     fit.add_argument("--early-stop", type=int, default=None, help="generations without front improvement")
+    fit.add_argument("--checkpoint-interval", type=float, default=300, help="seconds between checkpoints")
     fit.add_argument("--verbosity", type=int, default=1)
 
     resume = commands.add_parser("resume", help="continue a stopped, interrupted or killed run")
@@ -95,6 +96,7 @@ def _fit(args: argparse.Namespace) -> int:
         mode=args.mode,
         early_stop=args.early_stop,
         checkpoint_dir=out,
+        checkpoint_interval=args.checkpoint_interval,
         random_state=args.seed,
         verbosity=args.verbosity,
     )

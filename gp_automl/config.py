@@ -27,6 +27,7 @@ class Settings:
     mode: str
     early_stop: int | None
     checkpoint_dir: str | None
+    checkpoint_interval: float | None
     random_state: int | None
     verbosity: int
     max_depth: int = 6
@@ -44,6 +45,7 @@ def make_settings(params: dict[str, Any], task: str) -> Settings:
     _int(p, "population_size", minimum=2)
     _optional_number(p, "max_time_mins")
     _optional_number(p, "max_eval_time_mins")
+    _optional_number(p, "checkpoint_interval", allow_zero=True)
     _int(p, "cv", minimum=2)
     _optional_int(p, "n_workers", minimum=1)
     _optional_int(p, "early_stop", minimum=1)
@@ -73,10 +75,10 @@ def _optional_int(p: dict, name: str, minimum: int) -> None:
         _int(p, name, minimum)
 
 
-def _optional_number(p: dict, name: str) -> None:
+def _optional_number(p: dict, name: str, allow_zero: bool = False) -> None:
     value = p[name]
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (value > 0 or allow_zero and value == 0):
         raise ConfigError(f"{name} must be a positive number or None, got {value!r}")
     p[name] = float(value)

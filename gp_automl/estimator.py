@@ -46,6 +46,7 @@ class _GPBase(BaseEstimator):
         mode="generational",
         early_stop=None,
         checkpoint_dir=None,
+        checkpoint_interval=300,
         random_state=0,
         verbosity=1,
     ):
@@ -61,6 +62,7 @@ class _GPBase(BaseEstimator):
         self.mode = mode
         self.early_stop = early_stop
         self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_interval = checkpoint_interval
         self.random_state = random_state
         self.verbosity = verbosity
 

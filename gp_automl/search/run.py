@@ -77,7 +77,9 @@ def run_search(settings, dataset: Dataset, catalog: Catalog, run_dir: RunDir | N
                                                           f"{progress.status(archive, budget.remaining())}"),
             on_checkpoint=(lambda state: save_checkpoint(run_dir.file(CHECKPOINT), state)) if run_dir else _ignore,
         )
-        search = GenerationalSearch(evolution, executor, archive, budget, settings.population_size, hooks, replay)
+        search = GenerationalSearch(
+            evolution, executor, archive, budget, settings.population_size, hooks, replay, settings.checkpoint_interval
+        )
 
         def request_stop(signum: int) -> None:
             budget.interrupted = True
@@ -103,7 +105,8 @@ def _restore(run_dir: RunDir, log: EvaluationLog, archive: Archive, budget: Budg
     replay: dict[str, Entry] = {e.tree.key: e for e in log.entries(first=logged)}
     if start:
         budget.already_elapsed = start.elapsed
-        say(f"resuming after generation {start.generation}: {logged} evaluations, {len(replay)} more logged "
+        where = "inside" if start.pending else "after"
+        say(f"resuming {where} generation {start.generation}: {logged} evaluations, {len(replay)} more logged "
             f"after the checkpoint, {start.elapsed:.0f}s of budget used")
     else:
         say(f"resuming before the first checkpoint: {len(replay)} logged evaluations will be reused")

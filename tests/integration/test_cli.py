@@ -59,9 +59,15 @@ def run_dir(tmp_path_factory):
 
 
 def test_fit_writes_a_complete_run_directory(run_dir):
-    for name in ["run.json", "evaluations.csv", "pareto_front.csv", "best_pipeline.py", "model.pkl"]:
+    for name in ["run.json", "evaluations.csv", "evaluations.sqlite", "checkpoint.json", "search.log",
+                 "pareto_front.csv", "best_pipeline.py", "model.pkl"]:
         assert (run_dir / name).stat().st_size > 0, name
     info = json.loads((run_dir / "run.json").read_text())
+    assert 0 < info["worker_utilization"] <= 1
+    log = (run_dir / "search.log").read_text()
+    for line in ["gp_automl 0.1.0: classification", "evaluating on LocalCluster", "generation 2: 24 evaluated",
+                 "stopped by generations", "run directory:"]:
+        assert line in log
     assert info["status"] == "finished" and info["stop_reason"] == "generations"
     assert info["task"] == "classification" and info["target"] == "target"
     assert len(pd.read_csv(run_dir / "evaluations.csv")) == info["evaluations"] == 24
@@ -76,6 +82,17 @@ def test_exported_script_runs_on_the_training_file(run_dir, tmp_path):
     assert run.returncode == 0, run.stderr
     printed = float(re.search(r"CV balanced_accuracy: ([0-9.e-]+)", run.stdout).group(1))
     assert abs(printed - json.loads((run_dir / "run.json").read_text())["best_score"]) <= 1e-9
+
+
+def test_export_front_writes_one_runnable_script_per_front_pipeline(run_dir, tmp_path):
+    run = cli("export", run_dir, "--front", "-o", tmp_path / "front")
+    assert run.returncode == 0, run.stderr
+    front = pd.read_csv(run_dir / "pareto_front.csv")
+    scripts = sorted((tmp_path / "front").glob("pipeline_*.py"))
+    assert len(scripts) == len(front)
+    last = subprocess.run([sys.executable, scripts[-1]], capture_output=True, text=True, timeout=300)
+    printed = float(re.search(r"CV balanced_accuracy: ([0-9.e-]+)", last.stdout).group(1))
+    assert abs(printed - front["score"].iloc[-1]) <= 1e-9
 
 
 def test_export_and_predict_from_the_run_directory(run_dir, tmp_path):

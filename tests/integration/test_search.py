@@ -195,3 +195,12 @@ def test_early_stop_ends_a_search_whose_front_stopped_improving(breast_cancer):
     est.fit(X[:200], y[:200])
     last_generation = est.evaluations_["generation"].max()
     assert est.run_info_["stop_reason"] == "early_stop" and last_generation < 40
+
+
+def test_verbosity_zero_is_silent(breast_cancer, capsys):
+    X, y = breast_cancer
+    GPClassifier(generations=1, population_size=4, operators="light", scheduler="in-process", verbosity=0).fit(
+        X[:100], y[:100]
+    )
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
