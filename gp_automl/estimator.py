@@ -126,7 +126,7 @@ class _GPBase(BaseEstimator):
         self.run_info_.update(
             status=status,
             stop_reason=outcome.reason,
-            elapsed_seconds=round(outcome.budget.elapsed(), 3),
+            elapsed_seconds=round(outcome.elapsed, 3),
             evaluations=len(archive),
             evaluated_this_session=outcome.evaluated_now,
             worker_utilization=round(self._progress.utilization(), 4),

@@ -34,6 +34,7 @@ class SearchOutcome:
     seed: int
     n_workers: int
     evaluated_now: int  # evaluations run in this session (not replayed from the log)
+    elapsed: float  # search seconds (all sessions) when the loop stopped, before shutdown and refit
 
 
 def run_search(settings, dataset: Dataset, catalog: Catalog, run_dir: RunDir | None, resuming: bool,
@@ -89,10 +90,11 @@ def run_search(settings, dataset: Dataset, catalog: Catalog, run_dir: RunDir | N
         try:
             with graceful_stop(request_stop):
                 reason = search.run(start)
+            elapsed = budget.elapsed()
         finally:
             if log is not None:
                 log.close()
-    return SearchOutcome(archive, reason, budget, seed, executor.n_workers, evaluated_now)
+    return SearchOutcome(archive, reason, budget, seed, executor.n_workers, evaluated_now, elapsed)
 
 
 def _restore(run_dir: RunDir, log: EvaluationLog, archive: Archive, budget: Budget, say: Say):
