@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--generations", type=int, default=60)
     parser.add_argument("--population-size", type=int, default=50)
     parser.add_argument("--n-workers", type=int, default=2)
+    parser.add_argument("--scheduler", default=None, help="'in-process' to leave Dask out of the measurement")
     parser.add_argument("--out", type=Path, default=None, help="write the numbers as JSON here")
     args = parser.parse_args()
 
@@ -63,9 +64,17 @@ def main() -> None:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     started = time.monotonic()
-    est = GPClassifier(generations=args.generations, population_size=args.population_size, cv=3,
-                       operators="light", n_workers=args.n_workers, checkpoint_dir=run_dir, random_state=0,
-                       verbosity=0)
+    est = GPClassifier(
+        generations=args.generations,
+        population_size=args.population_size,
+        cv=3,
+        operators="light",
+        n_workers=args.n_workers,
+        scheduler=args.scheduler,
+        checkpoint_dir=run_dir,
+        random_state=0,
+        verbosity=0,
+    )
     est.fit(X, y)
     wall = time.monotonic() - started
     time.sleep(1.0)

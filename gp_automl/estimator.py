@@ -248,7 +248,12 @@ def resume(run_dir: str | Path, max_time_mins: float | None = None, X=None, y=No
     task = settings.pop("task")
     for dropped in ("max_depth", "max_complexity"):
         settings.pop(dropped, None)
-    settings.update(checkpoint_dir=str(folder.path), verbosity=verbosity, scheduler=scheduler or settings["scheduler"])
+    settings.update(
+        checkpoint_dir=str(folder.path),
+        verbosity=verbosity,
+        scheduler=scheduler or settings["scheduler"],
+        random_state=info["seed"],  # the seed actually used, also when the run was started unseeded
+    )
     if max_time_mins is not None:
         settings["max_time_mins"] = max_time_mins
     estimator = (GPClassifier if task == CLASSIFICATION else GPRegressor)(**settings)
