@@ -12,6 +12,8 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 
+import dask
+
 from gp_automl.errors import SchedulerError
 from gp_automl.evaluate import EvalContext, evaluate
 from gp_automl.executor.base import StopCheck, never_stop
@@ -19,6 +21,10 @@ from gp_automl.result import ERROR, EvalResult
 from gp_automl.tree import PipelineTree
 
 CONNECT_TIMEOUT_S = 15
+# Dask keeps logs of recent messages and transitions for its own debugging (1,000 entries each by
+# default, per comm). In the driver, which hosts a LocalCluster's scheduler, they made memory grow
+# by about 6 MiB per 1,000 tasks; switched off they add about 0.8 (benchmarks/README.md).
+DEVELOPER_LOGS = "distributed.admin.low-level-log-length"
 POLL_S = 0.5  # how often a wait for results checks the deadline and stop requests
 WORKER_WAIT_S = 60
 
@@ -48,26 +54,28 @@ class DaskExecutor:
         if scheduler is None:
             workers = self._requested_workers or os.cpu_count() or 1
             try:
-                self._cluster = LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=":0",
-                    silence_logs=logging.ERROR,
-                )
+                with dask.config.set({DEVELOPER_LOGS: 0}):
+                    self._cluster = LocalCluster(
+                        n_workers=workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=":0",
+                        silence_logs=logging.ERROR,
+                    )
+                    self._client = Client(self._cluster)
             except RuntimeError as exc:
                 raise SchedulerError(
                     f"could not start local Dask workers ({exc}); in a script, call fit() under "
-                    "`if __name__ == \"__main__\":` so that worker processes can import it safely"
+                    '`if __name__ == "__main__":` so that worker processes can import it safely'
                 ) from None
-            self._client = Client(self._cluster)
             self._owns_client = True
             where = f"LocalCluster with {workers} worker process(es)"
         elif isinstance(scheduler, Client):
             self._client = scheduler
             where = f"existing client of {scheduler.scheduler.address}"
         else:
-            self._client = _connect_to(str(scheduler))
+            with dask.config.set({DEVELOPER_LOGS: 0}):
+                self._client = _connect_to(str(scheduler))
             self._owns_client = True
             where = f"scheduler {self._client.scheduler.address}"
         self.n_workers = self._wait_for_workers()
