@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import SHIPPED_DATA
 
 CANCER = SHIPPED_DATA / "breast_cancer.csv"
+FIT_LIGHT = ["fit", CANCER, "--target", "target", "--operators", "light"]
 
 
 def cli(*args, cwd=None, timeout=600):
@@ -38,12 +39,7 @@ def assert_one_clear_error(run, fragment, code):
 def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("cli") / "run"
     run = cli(
-        "fit",
-        CANCER,
-        "--target",
-        "target",
-        "--operators",
-        "light",
+        *FIT_LIGHT,
         "--generations",
         "2",
         "--population-size",
@@ -59,14 +55,27 @@ def run_dir(tmp_path_factory):
 
 
 def test_fit_writes_a_complete_run_directory(run_dir):
-    for name in ["run.json", "evaluations.csv", "evaluations.sqlite", "checkpoint.json", "search.log",
-                 "pareto_front.csv", "best_pipeline.py", "model.pkl"]:
+    for name in [
+        "run.json",
+        "evaluations.csv",
+        "evaluations.sqlite",
+        "checkpoint.json",
+        "search.log",
+        "pareto_front.csv",
+        "best_pipeline.py",
+        "model.pkl",
+    ]:
         assert (run_dir / name).stat().st_size > 0, name
     info = json.loads((run_dir / "run.json").read_text())
     assert 0 < info["worker_utilization"] <= 1
     log = (run_dir / "search.log").read_text()
-    for line in ["gp_automl 0.1.0: classification", "evaluating on LocalCluster", "generation 2: 24 evaluated",
-                 "stopped by generations", "run directory:"]:
+    for line in [
+        "gp_automl 0.1.0: classification",
+        "evaluating on LocalCluster",
+        "generation 2: 24 evaluated",
+        "stopped by generations",
+        "run directory:",
+    ]:
         assert line in log
     assert info["status"] == "finished" and info["stop_reason"] == "generations"
     assert info["task"] == "classification" and info["target"] == "target"
@@ -159,12 +168,7 @@ def test_malformed_catalog(tmp_path):
 
 def test_unreachable_scheduler(tmp_path):
     run = cli(
-        "fit",
-        CANCER,
-        "--target",
-        "target",
-        "--operators",
-        "light",
+        *FIT_LIGHT,
         "--generations",
         "1",
         "--scheduler",
