@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from gp_automl.codegen import ScriptInfo
 from gp_automl.data import CLASSIFICATION, front_steps, infer_task, read_table, split_target, to_matrix
 from gp_automl.errors import DataError, GPAutoMLError, RunDirError
 from gp_automl.estimator import GPClassifier, GPRegressor, resume
-from gp_automl.results import PipelineContext, export_script
+from gp_automl.results import PipelineContext, export_script, script_info
 from gp_automl.rundir import BEST_PIPELINE, PARETO_FRONT, RunDir, atomic_write_text
 from gp_automl.space import load_catalog
 from gp_automl.tree import parse
@@ -133,29 +132,25 @@ def _export(args: argparse.Namespace) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         for rank, row in enumerate(front.itertuples(), 1):
             path = folder / f"pipeline_{rank:02d}_complexity{row.complexity}.py"
-            atomic_write_text(path, export_script(parse(row.key), pipelines, _script_info(info, row.key, row.score)))
+            atomic_write_text(
+                path,
+                export_script(
+                    parse(row.key),
+                    pipelines,
+                    script_info(info, row.key, row.score, info["data"]["path"], info["target"]),
+                ),
+            )
             print(f"wrote {path}  (CV {row.score:.4f})")
         return 0
     output = Path(args.output) if args.output else run_dir.file(BEST_PIPELINE)
-    script = export_script(parse(info["best_key"]), pipelines, _script_info(info, info["best_key"], info["best_score"]))
+    script = export_script(
+        parse(info["best_key"]),
+        pipelines,
+        script_info(info, info["best_key"], info["best_score"], info["data"]["path"], info["target"]),
+    )
     atomic_write_text(output, script)
     print(f"wrote {output}")
     return 0
-
-
-def _script_info(info: dict, key: str, score: float) -> ScriptInfo:
-    settings = info["settings"]
-    return ScriptInfo(
-        key=key,
-        task=info["task"],
-        scoring=settings["scoring"],
-        cv_splits=settings["cv"],
-        random_state=info["seed"],
-        score=score,
-        data_path=info["data"]["path"],
-        target=info["target"],
-        version=__version__,
-    )
 
 
 def _predict(args: argparse.Namespace) -> int:

@@ -14,12 +14,11 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from gp_automl.build import instantiate
-from gp_automl.codegen import ScriptInfo
 from gp_automl.config import make_settings
 from gp_automl.data import CLASSIFICATION, REGRESSION, prepare, read_table, split_target, to_matrix
 from gp_automl.errors import DataError, SearchError
 from gp_automl.progress import Progress
-from gp_automl.results import PipelineContext, evaluations_frame, export_script, front_frame
+from gp_automl.results import PipelineContext, evaluations_frame, export_script, front_frame, script_info
 from gp_automl.rundir import BEST_PIPELINE, EVALUATIONS, PARETO_FRONT, RUN_JSON, RunDir, atomic_write_text
 from gp_automl.search import INTERRUPTED
 from gp_automl.search.run import run_search
@@ -148,8 +147,10 @@ class _GPBase(BaseEstimator):
         if self._task == CLASSIFICATION:
             self.classes_ = self.fitted_pipeline_.classes_
         self.run_info_.update(best_key=best.tree.key, best_score=best.result.score)
-        self._progress.say(f"stopped by {outcome.reason}; best pipeline (CV {settings.scoring} "
-                     f"{best.result.score:.4f}): {best.tree.key}")
+        self._progress.say(
+            f"stopped by {outcome.reason}; best pipeline (CV {settings.scoring} "
+            f"{best.result.score:.4f}): {best.tree.key}"
+        )
         if run_dir:
             run_dir.write_table(EVALUATIONS, self.evaluations_)
             run_dir.write_table(PARETO_FRONT, self.pareto_front_)
@@ -184,17 +185,7 @@ class _GPBase(BaseEstimator):
         }
 
     def _script(self, data_path: str | None, target: str | None) -> str:
-        info = ScriptInfo(
-            key=self.best_tree_.key,
-            task=self._task,
-            scoring=self.run_info_["settings"]["scoring"],
-            cv_splits=self.run_info_["settings"]["cv"],
-            random_state=self.run_info_["seed"],
-            score=self.best_score_,
-            data_path=None if data_path is None else str(Path(data_path).resolve()),
-            target=target,
-            version=__version__,
-        )
+        info = script_info(self.run_info_, self.best_tree_.key, self.best_score_, data_path, target)
         return export_script(self.best_tree_, self.pipeline_context_, info)
 
     def export(self, path: str | Path, data_path: str | None = None, target: str | None = None) -> str:
@@ -234,8 +225,9 @@ class GPRegressor(RegressorMixin, _GPBase):
     _default_scoring = "r2"
 
 
-def resume(run_dir: str | Path, max_time_mins: float | None = None, X=None, y=None, scheduler=None,
-           verbosity: int = 1) -> _GPBase:
+def resume(
+    run_dir: str | Path, max_time_mins: float | None = None, X=None, y=None, scheduler=None, verbosity: int = 1
+) -> _GPBase:
     """Continue the search in ``run_dir`` (stopped, interrupted or killed) and return the fitted estimator.
 
     X and y default to the CSV file the run was started on; they must be the same data. With a

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ from gp_automl.build import Call, plan_pipeline
 from gp_automl.codegen import ScriptInfo, render_expression, render_script
 from gp_automl.space import Catalog
 from gp_automl.tree import PipelineTree
+from gp_automl.version import __version__
 
 EVALUATION_COLUMNS = [
     "key",
@@ -84,3 +86,19 @@ def front_frame(archive: Archive, pipelines: PipelineContext) -> pd.DataFrame:
 
 def export_script(tree: PipelineTree, pipelines: PipelineContext, info: ScriptInfo) -> str:
     return render_script(pipelines.plan(tree), info)
+
+
+def script_info(run_info: dict, key: str, score: float, data_path: str | None, target: str | None) -> ScriptInfo:
+    """What an exported script says about its run, taken from run.json's contents."""
+    settings = run_info["settings"]
+    return ScriptInfo(
+        key=key,
+        task=run_info["task"],
+        scoring=settings["scoring"],
+        cv_splits=settings["cv"],
+        random_state=run_info["seed"],
+        score=score,
+        data_path=None if data_path is None else str(Path(data_path).resolve()),
+        target=target,
+        version=__version__,
+    )

@@ -37,8 +37,15 @@ class SearchOutcome:
     elapsed: float  # search seconds (all sessions) when the loop stopped, before shutdown and refit
 
 
-def run_search(settings, dataset: Dataset, catalog: Catalog, run_dir: RunDir | None, resuming: bool,
-               run_info: Callable[[int, int], dict], progress: Progress) -> SearchOutcome:
+def run_search(
+    settings,
+    dataset: Dataset,
+    catalog: Catalog,
+    run_dir: RunDir | None,
+    resuming: bool,
+    run_info: Callable[[int, int], dict],
+    progress: Progress,
+) -> SearchOutcome:
     """Run the loop; with ``resuming``, continue the run in ``run_dir`` from its checkpoint and log."""
     rng = random.Random(settings.random_state)
     seed = settings.random_state if settings.random_state is not None else rng.randrange(2**31)
@@ -73,9 +80,11 @@ def run_search(settings, dataset: Dataset, catalog: Catalog, run_dir: RunDir | N
 
         hooks = Hooks(
             on_result=on_result,
-            on_generation=lambda generation, archive: say(f"generation {generation}: {len(archive)} evaluated, "
-                                                          f"{budget.elapsed():.0f}s elapsed; "
-                                                          f"{progress.status(archive, budget.remaining())}"),
+            on_generation=lambda generation, archive: say(
+                f"generation {generation}: {len(archive)} evaluated, "
+                f"{budget.elapsed():.0f}s elapsed; "
+                f"{progress.status(archive, budget.remaining())}"
+            ),
             on_checkpoint=(lambda state: save_checkpoint(run_dir.file(CHECKPOINT), state)) if run_dir else _ignore,
         )
         search = GenerationalSearch(
@@ -84,8 +93,10 @@ def run_search(settings, dataset: Dataset, catalog: Catalog, run_dir: RunDir | N
 
         def request_stop(signum: int) -> None:
             budget.interrupted = True
-            say(f"{signal.Signals(signum).name}: stopping, then saving the best pipeline so far "
-                "(Ctrl-C again to quit at once)")
+            say(
+                f"{signal.Signals(signum).name}: stopping, then saving the best pipeline so far "
+                "(Ctrl-C again to quit at once)"
+            )
 
         try:
             with graceful_stop(request_stop):
@@ -108,8 +119,10 @@ def _restore(run_dir: RunDir, log: EvaluationLog, archive: Archive, budget: Budg
     if start:
         budget.already_elapsed = start.elapsed
         where = "inside" if start.pending else "after"
-        say(f"resuming {where} generation {start.generation}: {logged} evaluations, {len(replay)} more logged "
-            f"after the checkpoint, {start.elapsed:.0f}s of budget used")
+        say(
+            f"resuming {where} generation {start.generation}: {logged} evaluations, {len(replay)} more logged "
+            f"after the checkpoint, {start.elapsed:.0f}s of budget used"
+        )
     else:
         say(f"resuming before the first checkpoint: {len(replay)} logged evaluations will be reused")
     return start, replay
