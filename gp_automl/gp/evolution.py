@@ -9,7 +9,7 @@ seed fixes the search and the generator's state can be checkpointed.
 from __future__ import annotations
 
 import random
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from deap import tools
 
@@ -20,6 +20,14 @@ from gp_automl.gp.rng import drawing_from
 from gp_automl.gp.variation import Variation
 from gp_automl.space import Catalog
 from gp_automl.tree import PipelineTree
+
+
+class KeySet(Protocol):
+    """Keys breeding must not produce again (a set, or the archive's view of its log)."""
+
+    def __contains__(self, key: str) -> bool: ...
+
+    def add(self, key: str) -> None: ...
 
 
 class Scored(NamedTuple):
@@ -56,7 +64,7 @@ class Evolution:
             if tree.complexity <= self.max_complexity and individual.height <= self.max_depth:
                 return tree
 
-    def random_trees(self, count: int, seen: set[str], max_tries: int = 50) -> list[PipelineTree]:
+    def random_trees(self, count: int, seen: KeySet, max_tries: int = 50) -> list[PipelineTree]:
         """``count`` new trees whose keys are not in ``seen`` (which is updated)."""
         trees: list[PipelineTree] = []
         for _ in range(count * max_tries):
@@ -76,7 +84,7 @@ class Evolution:
             chosen = tools.selNSGA2(self._individuals(scored), count)
         return [scored[i.index] for i in chosen]
 
-    def offspring(self, parents: list[Scored], count: int, seen: set[str], max_tries: int = 20) -> list[PipelineTree]:
+    def offspring(self, parents: list[Scored], count: int, seen: KeySet, max_tries: int = 20) -> list[PipelineTree]:
         """Children by crossover or mutation of tournament-chosen parents, all unseen."""
         if not parents:
             return self.random_trees(count, seen)
@@ -84,7 +92,7 @@ class Evolution:
             children = self._breed(parents, count, seen, max_tries)
         return children + self.random_trees(count - len(children), seen)
 
-    def _breed(self, parents: list[Scored], count: int, seen: set[str], max_tries: int) -> list[PipelineTree]:
+    def _breed(self, parents: list[Scored], count: int, seen: KeySet, max_tries: int) -> list[PipelineTree]:
         individuals = self._individuals(parents)
         tools.selNSGA2(individuals, len(individuals))  # assigns crowding distances for the tournament
         usable = len(individuals) - len(individuals) % 4
