@@ -70,8 +70,8 @@ class Archive:
     def result(self, key: str) -> EvalResult | None:
         return self.log.result(key)
 
-    def entries(self) -> Iterator[Entry]:
-        return self.log.entries()
+    def entries(self, first: int = 0) -> Iterator[Entry]:
+        return self.log.entries(first)
 
     def keys_before(self, generation: int) -> KeysBefore:
         return KeysBefore(self.log, generation)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gp_automl.config import GENERATIONAL, MODES
 from gp_automl.data import CLASSIFICATION, front_steps, infer_task, read_table, split_target, to_matrix
 from gp_automl.errors import DataError, GPAutoMLError, RunDirError
 from gp_automl.estimator import GPClassifier, GPRegressor, resume
@@ -31,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--out", help="run directory to create (default: runs/<data>-<time>)")
     fit.add_argument("--max-time-mins", type=float, default=None, help="wall-clock budget of the search")
     fit.add_argument("--generations", type=int, default=None)
+    fit.add_argument(
+        "--max-eval-time-mins", type=float, default=5, help="hard limit per pipeline; a pipeline past it is stopped"
+    )
     fit.add_argument("--population-size", type=int, default=50)
     fit.add_argument("--operators", default="default", help="catalog name (default, light) or a .toml file")
     fit.add_argument("--scoring", default=None, help="scikit-learn scorer name")
@@ -38,7 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--scheduler", default=None, help="Dask scheduler address or scheduler file")
     fit.add_argument("--n-workers", type=int, default=None, help="workers of the local cluster")
     fit.add_argument("--seed", type=int, default=0)
-    fit.add_argument("--mode", default="generational", choices=["generational"])
+    fit.add_argument(
+        "--mode", default=GENERATIONAL, choices=MODES,
+        help="generational: deterministic for a seed; async: steady-state, keeps every worker busy",
+    )
     fit.add_argument("--early-stop", type=int, default=None, help="generations without front improvement")
     fit.add_argument("--checkpoint-interval", type=float, default=300, help="seconds between checkpoints")
     fit.add_argument("--verbosity", type=int, default=1)
@@ -87,6 +94,7 @@ def _fit(args: argparse.Namespace) -> int:
         generations=args.generations,
         population_size=args.population_size,
         max_time_mins=args.max_time_mins,
+        max_eval_time_mins=args.max_eval_time_mins,
         cv=args.cv,
         scoring=args.scoring,
         operators=args.operators,

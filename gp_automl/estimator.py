@@ -130,7 +130,7 @@ class _GPBase(BaseEstimator):
             elapsed_seconds=round(outcome.elapsed, 3),
             evaluations=len(archive),
             evaluated_this_session=outcome.evaluated_now,
-            worker_utilization=round(self._progress.utilization(), 4),
+            worker_utilization=round(outcome.utilization, 4),
             failures=archive.failures,
             finished=_now(),
         )

@@ -90,9 +90,9 @@ class EvaluationLog:
         row = self._db.execute(f"SELECT {_COLUMNS} FROM evaluations WHERE key = ?", (key,)).fetchone()
         return None if row is None else _result(row)
 
-    def entries(self) -> Iterator[Entry]:
-        """Every logged entry, in arrival order; streamed, not loaded at once."""
-        for row in self._db.execute(f"SELECT {_COLUMNS} FROM evaluations ORDER BY id"):
+    def entries(self, first: int = 0) -> Iterator[Entry]:
+        """Logged entries in arrival order from row ``first`` on; streamed, not loaded at once."""
+        for row in self._db.execute(f"SELECT {_COLUMNS} FROM evaluations ORDER BY id LIMIT -1 OFFSET ?", (first,)):
             yield Entry(parse(row[0]), _result(row), row[1])
 
     def close(self) -> None:

@@ -72,6 +72,11 @@ class Progress:
             parts.append(f"{remaining:.0f}s left")
         return ", ".join(parts)
 
+    def workers_ready(self, n_workers: int) -> None:
+        """Start the utilization clock: worker time counts from when the workers have the data."""
+        self.n_workers = n_workers
+        self.started = time.monotonic()
+
     def utilization(self) -> float:
         """Busy worker-seconds over available worker-seconds, this session."""
         available = self.n_workers * (time.monotonic() - self.started)

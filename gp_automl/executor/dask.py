@@ -2,21 +2,21 @@
 
 Workers run one thread each (scikit-learn fits are CPU-bound and hold the GIL in places). The
 evaluation context (data, folds, catalog) is scattered to every worker once; each task then
-carries only its tree.
+carries only its tree. A worker that dies (killed by hand, by the OS, or by its nanny's memory
+limit) is replaced by its nanny and fetches the context from a peer; the tasks it was running are
+retried once elsewhere (``ALLOWED_FAILURES`` on the clusters we start), then recorded as
+"worker died".
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import time
-from collections.abc import Iterable, Iterator
 
 import dask
 
 from gp_automl.errors import SchedulerError
-from gp_automl.evaluate import EvalContext, evaluate
-from gp_automl.executor.base import StopCheck, never_stop
+from gp_automl.evaluate import EvalContext, evaluate_with_limit
 from gp_automl.result import ERROR, EvalResult
 from gp_automl.tree import PipelineTree
 
@@ -25,8 +25,10 @@ CONNECT_TIMEOUT_S = 15
 # default, per comm). In the driver, which hosts a LocalCluster's scheduler, they made memory grow
 # by about 6 MiB per 1,000 tasks; switched off they add about 0.8 (benchmarks/README.md).
 DEVELOPER_LOGS = "distributed.admin.low-level-log-length"
-POLL_S = 0.5  # how often a wait for results checks the deadline and stop requests
 WORKER_WAIT_S = 60
+# A task whose worker died is retried this many times before it fails as KilledWorker: once, so a
+# pipeline that kills workers cannot take the cluster down one worker after another.
+ALLOWED_FAILURES = "distributed.scheduler.allowed-failures"
 
 
 class DaskExecutor:
@@ -37,6 +39,7 @@ class DaskExecutor:
         self._client = None
         self._owns_client = False
         self._context = None
+        self._pending: dict = {}  # future -> tree
         self.n_workers = 0
         self.description = ""
 
@@ -54,7 +57,7 @@ class DaskExecutor:
         if scheduler is None:
             workers = self._requested_workers or os.cpu_count() or 1
             try:
-                with dask.config.set({DEVELOPER_LOGS: 0}):
+                with dask.config.set({DEVELOPER_LOGS: 0, ALLOWED_FAILURES: 1}):
                     self._cluster = LocalCluster(
                         n_workers=workers,
                         threads_per_worker=1,
@@ -95,32 +98,31 @@ class DaskExecutor:
     def start(self, context: EvalContext) -> None:
         self._context = self._client.scatter(context, broadcast=True, hash=False)
 
-    def evaluate(
-        self, trees: Iterable[PipelineTree], deadline: float | None = None, should_stop: StopCheck = never_stop
-    ) -> Iterator[EvalResult]:
+    def submit(self, tree: PipelineTree) -> None:
+        assert self._context is not None, "start() first"
+        self._pending[self._client.submit(evaluate_with_limit, tree, self._context, pure=False)] = tree
+
+    def results(self, timeout: float) -> list[EvalResult]:
         from distributed import wait
 
-        assert self._context is not None, "start() first"
-        pending = {self._client.submit(evaluate, tree, self._context, pure=False): tree for tree in trees}
+        if not self._pending:
+            return []
         try:
-            while pending:
-                if should_stop() or (deadline is not None and time.monotonic() >= deadline):
-                    return
-                try:
-                    done, _ = wait(list(pending), timeout=POLL_S, return_when="FIRST_COMPLETED")
-                except TimeoutError:
-                    continue
-                except Exception:  # noqa: BLE001 - futures cancelled under us, e.g. workers hit by the same Ctrl-C
-                    done = [future for future in pending if future.done()]
-                    if not done:
-                        if should_stop():
-                            return
-                        raise
-                for future in done:
-                    yield _result_of(future, pending.pop(future))
-        finally:
-            for future in pending:
-                future.cancel()
+            done, _ = wait(list(self._pending), timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            return []
+        except Exception:  # noqa: BLE001 - futures cancelled under us, e.g. workers hit by the same Ctrl-C
+            done = [future for future in self._pending if future.done()]
+        return [_result_of(future, self._pending.pop(future)) for future in done]
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._pending)
+
+    def cancel_all(self) -> None:
+        if self._pending and self._client is not None:
+            self._client.cancel(list(self._pending))
+        self._pending.clear()
 
     def close(self) -> None:
         """Shut down what we started; a cluster already half-gone (workers killed) must not hide the

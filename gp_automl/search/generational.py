@@ -13,28 +13,15 @@ an uninterrupted one would.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from gp_automl.archive import Archive, Entry, KeysBefore
+from gp_automl.archive import Archive, KeysBefore
 from gp_automl.checkpoint import SearchState
-from gp_automl.executor import Executor
+from gp_automl.executor import Executor, evaluate_all
 from gp_automl.gp import Evolution, Scored
 from gp_automl.search.budget import EXHAUSTED, INTERRUPTED, TIME, Budget
+from gp_automl.search.hooks import Hooks
 from gp_automl.tree import PipelineTree, parse
-
-
-def _nothing(*args) -> None:
-    return None
-
-
-@dataclass
-class Hooks:
-    """What the loop tells the outside world: each new result, each generation, each checkpoint."""
-
-    on_result: Callable[[Entry], None] = _nothing
-    on_generation: Callable[[int, Archive], None] = _nothing
-    on_checkpoint: Callable[[SearchState], None] = _nothing
 
 
 @dataclass
@@ -110,7 +97,7 @@ class GenerationalSearch:
         ``population`` (not for the initial one), checkpoint every ``checkpoint_interval`` seconds."""
         by_key = {tree.key: tree for tree in trees}
         todo = [tree for tree in trees if tree.key not in self.archive]
-        for result in self.executor.evaluate(todo, self.budget.deadline, lambda: self.budget.interrupted):
+        for result in evaluate_all(self.executor, todo, self.budget.deadline, lambda: self.budget.interrupted):
             self.hooks.on_result(self.archive.add(by_key[result.key], result, generation))
             due = self.checkpoint_interval is not None and (
                 time.monotonic() - self._last_checkpoint >= self.checkpoint_interval

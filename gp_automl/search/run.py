@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from gp_automl.archive import Archive, Entry
 from gp_automl.checkpoint import CHECKPOINT, SearchState, load_checkpoint, save_checkpoint
+from gp_automl.config import ASYNC
 from gp_automl.cv import make_folds
 from gp_automl.data import Dataset
 from gp_automl.evaluate import EvalContext
@@ -19,8 +20,10 @@ from gp_automl.journal import EVALUATION_LOG, EvaluationLog
 from gp_automl.progress import Progress
 from gp_automl.rundir import RUN_JSON, SEARCH_LOG, RunDir
 from gp_automl.search.budget import Budget
-from gp_automl.search.generational import GenerationalSearch, Hooks
+from gp_automl.search.generational import GenerationalSearch
+from gp_automl.search.hooks import Hooks
 from gp_automl.search.signals import graceful_stop
+from gp_automl.search.steady import SteadyStateSearch
 from gp_automl.space import Catalog
 
 Say = Callable[[str], None]
@@ -35,6 +38,7 @@ class SearchOutcome:
     n_workers: int
     evaluated_now: int  # evaluations run in this session (not replayed from the log)
     elapsed: float  # search seconds (all sessions) when the loop stopped, before shutdown and refit
+    utilization: float  # busy worker-seconds / available worker-seconds, this session
 
 
 def run_search(
@@ -50,12 +54,12 @@ def run_search(
     rng = random.Random(settings.random_state)
     seed = settings.random_state if settings.random_state is not None else rng.randrange(2**31)
     folds = make_folds(settings.task, settings.cv, seed, dataset.X, dataset.y)
-    context = EvalContext(dataset.X, dataset.y, folds, settings.scoring, catalog, seed, dataset.front)
+    limit_s = None if settings.max_eval_time_mins is None else 60 * settings.max_eval_time_mins
+    context = EvalContext(dataset.X, dataset.y, folds, settings.scoring, catalog, seed, dataset.front, limit_s)
     evolution = Evolution(catalog, settings.max_depth, settings.max_complexity, rng=rng)
     budget = Budget(settings.max_time_mins, settings.generations, settings.early_stop)
     say = progress.say
     with make_executor(settings.scheduler, settings.n_workers) as executor:
-        progress.n_workers = executor.n_workers
         say(f"evaluating on {executor.description}")
         archive = _open_archive(run_dir, resuming, progress)
         try:
@@ -63,6 +67,7 @@ def run_search(
             if run_dir is not None:
                 run_dir.write_json(RUN_JSON, run_info(seed, executor.n_workers))
             executor.start(context)
+            progress.workers_ready(executor.n_workers)
             evaluated_now = 0
 
             def on_result(entry: Entry) -> None:
@@ -83,7 +88,8 @@ def run_search(
                 ),
                 on_checkpoint=on_checkpoint,
             )
-            search = GenerationalSearch(
+            loop = SteadyStateSearch if settings.mode == ASYNC else GenerationalSearch
+            search = loop(
                 evolution, executor, archive, budget, settings.population_size, hooks, settings.checkpoint_interval
             )
 
@@ -96,11 +102,11 @@ def run_search(
 
             with graceful_stop(request_stop):
                 reason = search.run(start)
-            elapsed = budget.elapsed()
+            elapsed, utilization = budget.elapsed(), progress.utilization()
         except BaseException:
             archive.close()
             raise
-    return SearchOutcome(archive, reason, budget, seed, executor.n_workers, evaluated_now, elapsed)
+    return SearchOutcome(archive, reason, budget, seed, executor.n_workers, evaluated_now, elapsed, utilization)
 
 
 def _open_archive(run_dir: RunDir | None, resuming: bool, progress: Progress) -> Archive:

@@ -66,12 +66,13 @@ def scheduler_file(tmp_path_factory):
                 process.kill()
 
 
-@pytest.mark.parametrize("by", ["file", "address"])
-def test_search_on_an_existing_cluster(scheduler_file, by):
+@pytest.mark.parametrize("by, mode", [("file", "generational"), ("address", "async")])
+def test_search_on_an_existing_cluster(scheduler_file, by, mode):
     X, y = load_breast_cancer(return_X_y=True)
     scheduler = str(scheduler_file) if by == "file" else json.loads(scheduler_file.read_text())["address"]
     est = GPClassifier(
-        generations=2, population_size=8, operators="light", scheduler=scheduler, random_state=1, verbosity=0
+        generations=2, population_size=8, operators="light", scheduler=scheduler, mode=mode, random_state=1,
+        verbosity=0,
     )
     est.fit(X[:300], y[:300])
     assert est.run_info_["n_workers"] == 2
