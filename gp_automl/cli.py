@@ -39,8 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--operators", default="default", help="catalog name (default, light) or a .toml file")
     fit.add_argument("--scoring", default=None, help="scikit-learn scorer name")
     fit.add_argument("--cv", type=int, default=5)
-    fit.add_argument("--scheduler", default=None, help="Dask scheduler address or scheduler file")
-    fit.add_argument("--n-workers", type=int, default=None, help="workers of the local cluster")
+    fit.add_argument(
+        "--scheduler", default=None,
+        help="Dask scheduler address, scheduler file, or jobqueue:KIND (slurm, pbs, sge, lsf, htcondor, local)",
+    )
+    fit.add_argument("--n-workers", type=int, default=None, help="workers of the local or jobqueue cluster")
     fit.add_argument("--seed", type=int, default=0)
     fit.add_argument(
         "--mode", default=GENERATIONAL, choices=MODES,
