@@ -21,6 +21,8 @@ from gp_automl.gp.variation import Variation
 from gp_automl.space import Catalog
 from gp_automl.tree import PipelineTree
 
+NONDOMINATED_SORT = "log"  # DEAP's O(n log n) sort for two objectives; "standard" is O(n^2)
+
 
 class KeySet(Protocol):
     """Keys breeding must not produce again (a set, or the archive's view of its log)."""
@@ -52,6 +54,7 @@ class Evolution:
         self.crossover_rate = crossover_rate
         self.max_depth = max_depth
         self.max_complexity = max_complexity
+        self._converted: dict[str, object] = {}  # key -> DEAP individual
 
     def random_tree(self) -> PipelineTree:
         with drawing_from(self.rng):
@@ -81,7 +84,7 @@ class Evolution:
         if len(scored) <= count:
             return list(scored)
         with drawing_from(self.rng):
-            chosen = tools.selNSGA2(self._individuals(scored), count)
+            chosen = tools.selNSGA2(self._individuals(scored), count, nd=NONDOMINATED_SORT)
         return [scored[i.index] for i in chosen]
 
     def offspring(self, parents: list[Scored], count: int, seen: KeySet, max_tries: int = 20) -> list[PipelineTree]:
@@ -94,7 +97,7 @@ class Evolution:
 
     def _breed(self, parents: list[Scored], count: int, seen: KeySet, max_tries: int) -> list[PipelineTree]:
         individuals = self._individuals(parents)
-        tools.selNSGA2(individuals, len(individuals))  # assigns crowding distances for the tournament
+        tools.selNSGA2(individuals, len(individuals), nd=NONDOMINATED_SORT)  # crowding distances for the tournament
         usable = len(individuals) - len(individuals) % 4
         pool = tools.selTournamentDCD(individuals, usable) if usable >= 4 else individuals
         children: list[PipelineTree] = []
@@ -113,12 +116,20 @@ class Evolution:
         return children
 
     def _individuals(self, scored: list[Scored]) -> list:
-        individuals = []
+        """DEAP individuals for scored trees; conversions are cached, since the async loop asks for
+        nearly the same population after every result."""
+        individuals, used = [], set()
         for index, (tree, score) in enumerate(scored):
-            individual = to_individual(tree, self.primitives)
+            individual = self._converted.get(tree.key) if tree.key not in used else None
+            if individual is None:
+                individual = to_individual(tree, self.primitives)
+                self._converted.setdefault(tree.key, individual)
+            used.add(tree.key)
             individual.fitness.values = (score, float(tree.complexity))
             individual.index = index
             individuals.append(individual)
+        if len(self._converted) > 4 * len(used) + 100:
+            self._converted = {key: self._converted[key] for key in used}
         return individuals
 
     def _copy(self, individual):
