@@ -42,6 +42,8 @@ def run_with_limit(
         try:
             os.close(read_end)
             _die_with_parent(parent)
+            for stop in (signal.SIGINT, signal.SIGTERM):  # not the search's handlers: a stop ends the child
+                signal.signal(stop, signal.SIG_DFL)
             payload = pickle.dumps(evaluate())
             with os.fdopen(write_end, "wb") as pipe:
                 pipe.write(payload)

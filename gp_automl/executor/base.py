@@ -59,6 +59,9 @@ def evaluate_all(
         while executor.in_flight:
             if should_stop() or (deadline is not None and time.monotonic() >= deadline):
                 return
-            yield from executor.results(POLL_S)
+            results = executor.results(POLL_S)
+            if should_stop():
+                return  # results of evaluations the stop itself cut short are not results
+            yield from results
     finally:
         executor.cancel_all()

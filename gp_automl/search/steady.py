@@ -56,10 +56,11 @@ class SteadyStateSearch:
                 self._fill()
                 if not self._in_flight:
                     return self._stalled()
-                for result in self.executor.results(POLL_S):
+                results = self.executor.results(POLL_S)
+                if self.budget.interrupted:
+                    continue  # results of evaluations the stop itself cut short are not results
+                for result in results:
                     self._take(result)
-                    if self.budget.interrupted:
-                        break
                 if self.checkpoint_interval is not None and (
                     time.monotonic() - self._last_checkpoint >= self.checkpoint_interval
                 ):
