@@ -51,7 +51,9 @@ def run_search(
     seed = settings.random_state if settings.random_state is not None else rng.randrange(2**31)
     folds = make_folds(settings.task, settings.cv, seed, dataset.X, dataset.y)
     context = EvalContext(dataset.X, dataset.y, folds, settings.scoring, catalog, seed, dataset.front)
-    evolution = Evolution(catalog, settings.max_depth, settings.max_complexity, rng=rng)
+    evolution = Evolution(
+        catalog, settings.max_depth, settings.max_complexity, rng=rng, data_leaves=dataset.data_leaves
+    )
     archive = Archive()
     budget = Budget(settings.max_time_mins, settings.generations, settings.early_stop)
     say = progress.say
