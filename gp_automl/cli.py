@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gp_automl.columns import unseen_categories
 from gp_automl.data import CLASSIFICATION, infer_task, prediction_frame, read_table, split_target
 from gp_automl.errors import DataWarning, GPAutoMLError, RunDirError
 from gp_automl.estimator import GPClassifier, GPRegressor, resume
@@ -183,6 +184,10 @@ def _predict(args: argparse.Namespace) -> int:
             f"gp-automl: note: ignoring column(s) not used in training: {', '.join(map(str, extra[:10]))}",
             file=sys.stderr,
         )
+    unseen = unseen_categories(rows, data.get("categories", {}))
+    if unseen:
+        shown = "; ".join(f"{name}: {', '.join(values[:5])}" for name, values in list(unseen.items())[:10])
+        print(f"gp-automl: note: categories not seen in training (encoded as rare/unknown): {shown}", file=sys.stderr)
     predictions = pd.DataFrame({"prediction": model.predict(rows)})
     if info["task"] == CLASSIFICATION and hasattr(model, "predict_proba"):
         for label, column in zip(model.classes_, model.predict_proba(rows).T, strict=True):

@@ -156,3 +156,35 @@ def _looks_like_dates(sample: pd.Series) -> bool:
 def _shorten(names: list[str], limit: int = 12) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+MAX_LISTED_CATEGORIES = 200
+
+
+def category_values(frame: pd.DataFrame, typing: ColumnTyping) -> dict[str, list[str] | None]:
+    """Each categorical column's training values (as text), to name unseen ones at predict time;
+    None for a column with too many values to list."""
+    listed: dict[str, list[str] | None] = {}
+    for name in typing.columns(CATEGORICAL):
+        values = sorted({_as_text(v) for v in frame[name].dropna()})
+        listed[name] = values if len(values) <= MAX_LISTED_CATEGORIES else None
+    return listed
+
+
+def unseen_categories(frame: pd.DataFrame, listed: dict[str, list[str] | None]) -> dict[str, list[str]]:
+    """Column -> values in ``frame`` that training never saw (the encoders handle them; users
+    should still hear about them)."""
+    unseen = {}
+    for name, known in listed.items():
+        if known is None or name not in frame.columns:
+            continue
+        new = sorted({_as_text(v) for v in frame[name].dropna()} - set(known))
+        if new:
+            unseen[name] = new
+    return unseen
+
+
+def _as_text(value) -> str:
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))  # 3.0 from a column with gaps is the code 3
+    return str(value)

@@ -193,7 +193,7 @@ def to_frame(X) -> pd.DataFrame:
         raise DataError(f"X must be a non-empty 2-D table, got shape {frame.shape}")
     names = [str(c) for c in frame.columns]
     _check_unique(names, "X")
-    frame = frame.set_axis(names, axis=1)
+    frame = frame.set_axis(names, axis=1).infer_objects()  # numbers in an object array become numbers
     return frame.apply(_plain) if any(_masked(frame[c].dtype) for c in names) else frame
 
 

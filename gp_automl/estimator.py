@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from gp_automl.build import instantiate
+from gp_automl.columns import category_values
 from gp_automl.config import make_settings
 from gp_automl.data import (
     CLASSIFICATION,
@@ -198,6 +199,7 @@ class _GPBase(BaseEstimator):
                 "used": dataset.typing.used,
                 "dropped": dataset.typing.dropped,
                 "columns": dataset.typing.to_json(),
+                "categories": category_values(dataset.X, dataset.typing),
                 "data_leaves": list(dataset.data_leaves),
                 "fingerprint": dataset.fingerprint(),
             },

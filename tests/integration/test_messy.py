@@ -73,6 +73,7 @@ def test_predict_new_rows_with_unseen_categories(messy_run, tmp_path):
     run = cli("predict", out, tmp_path / "new.csv", "-o", tmp_path / "predictions.csv")
     assert run.returncode == 0, run.stderr
     assert "ignoring column(s) not used in training: campaign" in run.stderr
+    assert "categories not seen in training (encoded as rare/unknown): plan: enterprise; region: Atlantis" in run.stderr
     predictions = pd.read_csv(tmp_path / "predictions.csv")
     assert len(predictions) == 25 and set(predictions["prediction"]) <= {"yes", "no"}
     probabilities = predictions[["probability_no", "probability_yes"]].to_numpy()

@@ -4,7 +4,19 @@ import pytest
 
 from gp_automl.build import instantiate, plan_pipeline
 from gp_automl.codegen import render_expression
-from gp_automl.columns import CATEGORICAL, CONSTANT, DATETIME, EMPTY, ID, NUMERIC, TEXT, ColumnTyping, infer_columns
+from gp_automl.columns import (
+    CATEGORICAL,
+    CONSTANT,
+    DATETIME,
+    EMPTY,
+    ID,
+    NUMERIC,
+    TEXT,
+    ColumnTyping,
+    category_values,
+    infer_columns,
+    unseen_categories,
+)
 from gp_automl.front import data_leaves, front_step, front_variants, fronts_from_run
 from gp_automl.space import load_catalog
 from gp_automl.tree import PipelineTree
@@ -105,3 +117,10 @@ def test_front_step_names_only_the_columns_it_uses(rng, encoding):
     plan = front_step(infer_columns(table(rng)), encoding)
     columns = [cols for _, _, cols in dict(plan.kwargs)["transformers"]]
     assert sorted(sum(columns, [])) == ["amount", "colour", "flag", "level", "when"]
+
+
+def test_unseen_categories_are_named(rng):
+    frame = table(rng)
+    listed = category_values(frame, infer_columns(frame))
+    new = pd.DataFrame({"colour": ["red", "mauve", None], "level": [1.0, 9.0, np.nan], "flag": [True, False, True]})
+    assert unseen_categories(new, listed) == {"colour": ["mauve"], "level": ["9"]}
