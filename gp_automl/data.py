@@ -161,7 +161,7 @@ def prepare(X, y, task: str, cv: int) -> Dataset:
         warnings.warn(
             f"dropped {int(missing.sum())} of {len(target)} rows whose target{_named(target_name)} is missing",
             DataWarning,
-            stacklevel=2,
+            stacklevel=4,  # the user's call: fit() or resume() -> _fit() -> prepare()
         )
         frame, target = frame[~missing].reset_index(drop=True), target[~missing].reset_index(drop=True)
     labels = _labels(target, task)
@@ -233,6 +233,8 @@ def _labels(target: pd.Series, task: str) -> np.ndarray:
     if task == CLASSIFICATION:
         values = target.infer_objects()  # True/False read next to gaps stay objects until the gaps go
         array = values.to_numpy()
+        if array.dtype.kind == "f" and np.all(array == np.round(array)):
+            array = array.astype(np.int64)  # 0/1 labels read as 0.0/1.0 because of gaps: back to 0/1
         if array.dtype == object and len({type(v) for v in array}) > 1:
             array = array.astype(str)  # mixed labels (1 and "1") cannot be sorted; compare as text
         return array

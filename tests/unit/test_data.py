@@ -93,3 +93,11 @@ def test_prediction_frame_needs_used_columns_only():
     assert list(frame.columns) == ["id", "b"] and extra == ["new"]
     with pytest.raises(DataError, match="new.csv lacks column\\(s\\) the model was trained on: b"):
         prediction_frame(pd.DataFrame({"id": [1]}), ["id", "b"], used=["b"], where="new.csv")
+
+
+def test_integer_labels_read_as_floats_because_of_gaps_come_back_as_integers():
+    y = pd.Series([0.0, 1.0] * 5 + [np.nan])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        dataset = prepare(pd.DataFrame({"a": np.arange(11.0)}), y, "classification", cv=2)
+    assert dataset.y.dtype == np.int64 and set(dataset.y) == {0, 1}
