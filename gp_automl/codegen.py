@@ -128,7 +128,8 @@ def _from_imports(paths: set[str]) -> list[str]:
 def _reader(read: dict) -> str:
     if read.get("format") == "parquet":
         return "pd.read_parquet(path)"
-    return f"pd.read_csv(path, sep={read.get('sep', ',')!r})"
+    decimal = f", decimal={read['decimal']!r}" if read.get("decimal") else ""
+    return f"pd.read_csv(path, sep={read.get('sep', ',')!r}{decimal})"
 
 
 def _helper_source(names: set[str]) -> tuple[list[str], str]:

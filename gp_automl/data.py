@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ MAX_CLASSES_FOR_INTEGER_TARGET = 20
 PARQUET_SUFFIXES = (".parquet", ".pq")
 SEPARATORS = ",;\t|"
 _SNIFF_BYTES = 64 * 1024
+_DECIMAL_COMMA = re.compile(r"(^|[;\t|])-?\d+,\d+(?=$|[;\t|])", re.M)
+_DECIMAL_POINT = re.compile(r"(^|[;\t|])-?\d+\.\d+(?=$|[;\t|])", re.M)
 
 
 @dataclass(frozen=True)
@@ -57,10 +60,16 @@ class Dataset:
 
 
 def read_options(path: str | Path) -> dict:
-    """How the exported script must read this file: its format and, for CSV, the delimiter."""
+    """How the exported script must read this file: its format and, for CSV, the delimiter and the
+    decimal mark (``1,5`` in files separated by ``;``, as European spreadsheets write them)."""
     if Path(path).suffix.lower() in PARQUET_SUFFIXES:
         return {"format": "parquet"}
-    return {"format": "csv", "sep": _sniff_separator(Path(path))}
+    sample = _sample(Path(path))
+    sep = _sniff_separator(sample)
+    options = {"format": "csv", "sep": sep}
+    if sep != "," and _DECIMAL_COMMA.search(sample) and not _DECIMAL_POINT.search(sample):
+        options["decimal"] = ","
+    return options
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -76,7 +85,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
         options = read_options(path)
         _check_header(path, options["sep"])
         try:
-            frame = pd.read_csv(path, sep=options["sep"], encoding="utf-8-sig")
+            frame = pd.read_csv(path, sep=options["sep"], decimal=options.get("decimal", "."), encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
             raise DataError(
                 f"data file {path} is not UTF-8 text (byte {exc.object[exc.start]:#x} at position {exc.start});"
@@ -100,10 +109,13 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise DataError(f"data file {path} could not be read as Parquet: {exc}") from None
 
 
-def _sniff_separator(path: Path) -> str:
+def _sample(path: Path) -> str:
     head = path.read_bytes()[:_SNIFF_BYTES].decode("utf-8-sig", errors="replace")
     lines = head.splitlines()
-    sample = "\n".join(lines[:-1] if len(lines) > 1 else lines)  # the last line may be cut short
+    return "\n".join(lines[:-1] if len(lines) > 1 else lines)  # the last line may be cut short
+
+
+def _sniff_separator(sample: str) -> str:
     try:
         return csv.Sniffer().sniff(sample, delimiters=SEPARATORS).delimiter
     except csv.Error:
@@ -194,7 +206,7 @@ def to_frame(X) -> pd.DataFrame:
     names = [str(c) for c in frame.columns]
     _check_unique(names, "X")
     frame = frame.set_axis(names, axis=1).infer_objects()  # numbers in an object array become numbers
-    return frame.apply(_plain) if any(_masked(frame[c].dtype) for c in names) else frame
+    return frame.apply(_plain) if any(_masked(frame[c].dtype) or frame[c].dtype == object for c in names) else frame
 
 
 def _masked(dtype) -> bool:
@@ -206,7 +218,13 @@ def _masked(dtype) -> bool:
 
 
 def _plain(column: pd.Series) -> pd.Series:
-    """pandas' nullable dtypes (Int64, boolean, string with pd.NA) -> what read_csv gives."""
+    """pandas' nullable dtypes (Int64, boolean, string with pd.NA) -> what read_csv gives; objects of
+    mixed types (1 and "a") -> text, as encoders need values of one type."""
+    if column.dtype == object:
+        kinds = {type(v) for v in column.dropna()}
+        if len(kinds) > 1 and not kinds <= {bool, np.bool_}:
+            return column.map(lambda v: v if pd.isna(v) else str(v))
+        return column
     if not _masked(column.dtype):
         return column
     if column.dtype.kind in "iuf":

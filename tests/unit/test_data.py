@@ -11,10 +11,12 @@ from gp_automl.errors import DataError, DataWarning
 
 def test_csv_delimiter_is_detected_and_recorded(tmp_path):
     path = tmp_path / "semi.csv"
-    path.write_text("a;b;target\n1,5;x;0\n2,5;y;1\n")
+    path.write_text("a;b;target\n1.5;x;0\n2.5;y;1\n")
     frame = read_table(path)
     assert list(frame.columns) == ["a", "b", "target"] and len(frame) == 2
     assert read_options(path) == {"format": "csv", "sep": ";"}
+    path.write_text("a\tb\ttarget\n1\tx\t0\n2\ty\t1\n")
+    assert read_options(path) == {"format": "csv", "sep": "\t"}
 
 
 def test_utf8_with_byte_order_mark(tmp_path):
@@ -101,3 +103,18 @@ def test_integer_labels_read_as_floats_because_of_gaps_come_back_as_integers():
         warnings.simplefilter("ignore", DataWarning)
         dataset = prepare(pd.DataFrame({"a": np.arange(11.0)}), y, "classification", cv=2)
     assert dataset.y.dtype == np.int64 and set(dataset.y) == {0, 1}
+
+
+def test_objects_of_mixed_types_become_text():
+    X = pd.DataFrame({"m": pd.Series([1, "a", None, 2.5] * 5, dtype=object), "n": np.arange(20.0)})
+    dataset = prepare(X, [0, 1] * 10, "classification", cv=2)
+    assert set(dataset.X["m"].dropna()) == {"1", "a", "2.5"}
+
+
+def test_decimal_comma_in_semicolon_files(tmp_path):
+    path = tmp_path / "eu.csv"
+    path.write_text("a;b;target\n1,5;x;0\n-2,25;y;1\n3;x;0\n")
+    assert read_options(path) == {"format": "csv", "sep": ";", "decimal": ","}
+    assert read_table(path)["a"].tolist() == [1.5, -2.25, 3.0]
+    path.write_text("a;b;target\n1.5;x,y;0\n2.5;y;1\n")
+    assert read_options(path) == {"format": "csv", "sep": ";"}
