@@ -72,8 +72,10 @@ class ColumnTyping:
         return {"kinds": dict(self.kinds), "missing": {name: n for name, n in self.missing if n}}
 
     @staticmethod
-    def from_json(data: dict) -> ColumnTyping:
-        kinds = tuple(data["kinds"].items())
+    def from_json(data: dict, names: list[str]) -> ColumnTyping:
+        """``names``: the columns in table order (run.json is written with sorted keys, and the
+        front's column order decides the order of features every model sees)."""
+        kinds = tuple((name, data["kinds"][name]) for name in names)
         return ColumnTyping(kinds, tuple((name, int(data.get("missing", {}).get(name, 0))) for name, _ in kinds))
 
     def describe(self) -> list[str]:

@@ -56,7 +56,7 @@ def fronts_from_run(data_info: dict) -> dict[str, Call]:
     """The fronts of a finished run, rebuilt from run.json's ``data`` (runs from before column
     typing recorded only whether an imputer was needed)."""
     if "columns" in data_info:
-        return front_variants(ColumnTyping.from_json(data_info["columns"]))
+        return front_variants(ColumnTyping.from_json(data_info["columns"], data_info["features"]))
     return {DATA: _imputer("median")} if data_info.get("imputed") else {}
 
 

@@ -55,6 +55,8 @@ def test_fit_reports_column_choices_and_dropped_rows(messy_run):
 def test_exported_script_reproduces_the_cv_score_on_the_raw_csv(messy_run, tmp_path):
     out, _ = messy_run
     script = (out / "best_pipeline.py").read_text()
+    assert cli("export", out, "-o", tmp_path / "again.py").returncode == 0
+    assert (tmp_path / "again.py").read_text() == script, "export rebuilds the same front from run.json"
     assert "ColumnTransformer(" in script and "class DateTimeFeatures" in script
     assert "import gp_automl" not in script and "from gp_automl" not in script
     run = subprocess.run(
