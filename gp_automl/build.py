@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from gp_automl.space.catalog import Catalog, ObjectRef
-from gp_automl.tree import COMBINE, PipelineTree
+from gp_automl.tree import COMBINE, DATA, PipelineTree
 
 PIPELINE = "sklearn.pipeline.Pipeline"
 UNION = "sklearn.pipeline.FeatureUnion"
 STACKING = "gp_automl.steps.StackingFeatures"
+HELPERS_MODULE = "gp_automl.steps"
+
+# Data leaf -> the step that turns the raw table into numbers (a ColumnTransformer, an imputer).
+# A leaf without an entry passes the data through as they are (clean numeric data).
+Fronts = Mapping[str, "Call"]
 
 
 @dataclass(frozen=True)
@@ -33,33 +39,38 @@ class Ref:
     import_path: str
 
 
-def plan_pipeline(tree: PipelineTree, catalog: Catalog, random_state: int | None, front: tuple[Call, ...] = ()) -> Call:
-    """The plan of a full pipeline: fixed front steps, then the tree's steps, the model last."""
+def plan_pipeline(tree: PipelineTree, catalog: Catalog, random_state: int | None, fronts: Fronts | None = None) -> Call:
+    """The plan of a full pipeline: each data leaf's front step, then the tree's steps, the model last."""
     if tree.is_data or not catalog[tree.op].is_model:
         raise ValueError(f"the root of a pipeline must be a model, got {tree.op}")
-    steps = [*front, *_chain(tree.children[0], catalog, random_state), _operator(tree, catalog, random_state)]
+    fronts = fronts or {}
+    steps = [*_chain(tree.children[0], catalog, random_state, fronts), _operator(tree, catalog, random_state)]
     return Call(PIPELINE, (("steps", _named(steps)),))
 
 
-def build_pipeline(tree: PipelineTree, catalog: Catalog, random_state: int | None, front: tuple[Call, ...] = ()):
-    return instantiate(plan_pipeline(tree, catalog, random_state, front))
+def build_pipeline(tree: PipelineTree, catalog: Catalog, random_state: int | None, fronts: Fronts | None = None):
+    return instantiate(plan_pipeline(tree, catalog, random_state, fronts))
 
 
-def _chain(tree: PipelineTree, catalog: Catalog, random_state: int | None) -> list[Call]:
+def _chain(tree: PipelineTree, catalog: Catalog, random_state: int | None, fronts: Fronts) -> list[Call]:
     if tree.is_data:
+        if tree.op in fronts:
+            return [fronts[tree.op]]
+        if tree.op != DATA:
+            raise ValueError(f"data leaf {tree.op} has no preprocessing front for these data")
         return []
     if tree.op == COMBINE:
-        branches = [_branch(child, catalog, random_state) for child in tree.children]
+        branches = [_branch(child, catalog, random_state, fronts) for child in tree.children]
         named = [(f"branch{i}", branch) for i, branch in enumerate(branches, 1)]
         return [Call(UNION, (("transformer_list", named),))]
     step = _operator(tree, catalog, random_state)
     if catalog[tree.op].is_model:
         step = Call(STACKING, (("estimator", step),))
-    return [*_chain(tree.children[0], catalog, random_state), step]
+    return [*_chain(tree.children[0], catalog, random_state, fronts), step]
 
 
-def _branch(tree: PipelineTree, catalog: Catalog, random_state: int | None) -> Any:
-    steps = _chain(tree, catalog, random_state)
+def _branch(tree: PipelineTree, catalog: Catalog, random_state: int | None, fronts: Fronts) -> Any:
+    steps = _chain(tree, catalog, random_state, fronts)
     if not steps:
         return "passthrough"
     if len(steps) == 1:

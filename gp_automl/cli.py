@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
+from gp_automl.columns import unseen_categories
 from gp_automl.config import GENERATIONAL, MODES
-from gp_automl.data import CLASSIFICATION, front_steps, infer_task, read_table, split_target, to_matrix
-from gp_automl.errors import DataError, GPAutoMLError, RunDirError
+from gp_automl.data import CLASSIFICATION, infer_task, prediction_frame, read_table, split_target
+from gp_automl.errors import DataWarning, GPAutoMLError, RunDirError
 from gp_automl.estimator import GPClassifier, GPRegressor, resume
+from gp_automl.front import fronts_from_run
 from gp_automl.results import PipelineContext, export_script, script_info
 from gp_automl.rundir import BEST_PIPELINE, PARETO_FRONT, RunDir, atomic_write_text
 from gp_automl.space import load_catalog
@@ -26,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     fit = commands.add_parser("fit", help="search for a pipeline on a CSV file")
-    fit.add_argument("data", help="CSV file with a header row")
+    fit.add_argument("data", help="CSV file with a header row (UTF-8, delimiter detected) or Parquet file")
     fit.add_argument("--target", required=True, help="name of the column to predict")
     fit.add_argument("--task", choices=["auto", "classification", "regression"], default="auto")
     fit.add_argument("--out", help="run directory to create (default: runs/<data>-<time>)")
@@ -66,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = commands.add_parser("predict", help="predict new rows with the model saved in a run")
     predict.add_argument("run_dir")
-    predict.add_argument("data", help="CSV file with the same feature columns as the training data")
+    predict.add_argument("data", help="CSV or Parquet file with the training data's feature columns")
     predict.add_argument("-o", "--output", help="CSV to write (default: standard output)")
     return parser
 
@@ -74,13 +77,27 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"fit": _fit, "resume": _resume, "export": _export, "predict": _predict}[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning(warnings.showwarning)
+            return {"fit": _fit, "resume": _resume, "export": _export, "predict": _predict}[args.command](args)
     except GPAutoMLError as exc:
         print(f"gp-automl: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("gp-automl: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line_warning(default):
+    """Our data warnings as one plain line, like errors; everyone else's as Python prints them."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, DataWarning):
+            print(f"gp-automl: warning: {message}", file=sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    return show
 
 
 def _fit(args: argparse.Namespace) -> int:
@@ -135,7 +152,7 @@ def _export(args: argparse.Namespace) -> int:
     if "best_key" not in info:
         raise RunDirError(f"{run_dir.path} holds no finished run (status {info.get('status')!r})")
     pipelines = PipelineContext(
-        load_catalog(info["catalog"], info["task"]), info["seed"], front_steps(info["data"]["imputed"])
+        load_catalog(info["catalog"], info["task"]), info["seed"], fronts_from_run(info["data"])
     )
     if args.front:
         front = pd.read_csv(run_dir.file(PARETO_FRONT))
@@ -169,18 +186,23 @@ def _predict(args: argparse.Namespace) -> int:
     info = run_dir.read_json()
     model = run_dir.read_model()
     frame = read_table(args.data)
-    features = info["data"]["features"]
-    missing = [c for c in features if c not in frame.columns]
-    if missing:
-        raise DataError(f"{args.data} lacks feature column(s) used in training: {', '.join(missing[:10])}")
-    extra = [c for c in frame.columns if c not in features and c != info.get("target")]
+    data = info["data"]
+    if info.get("target") in frame.columns:
+        frame = frame.drop(columns=[info["target"]])
+    rows, extra = prediction_frame(frame, data["features"], data.get("used", data["features"]), where=str(args.data))
     if extra:
         print(
             f"gp-automl: note: ignoring column(s) not used in training: {', '.join(map(str, extra[:10]))}",
             file=sys.stderr,
         )
-    matrix, _ = to_matrix(frame[features], len(features))
-    predictions = pd.DataFrame({"prediction": model.predict(matrix)})
+    unseen = unseen_categories(rows, data.get("categories", {}))
+    if unseen:
+        shown = "; ".join(f"{name}: {', '.join(values[:5])}" for name, values in list(unseen.items())[:10])
+        print(f"gp-automl: note: categories not seen in training (encoded as rare/unknown): {shown}", file=sys.stderr)
+    predictions = pd.DataFrame({"prediction": model.predict(rows)})
+    if info["task"] == CLASSIFICATION and hasattr(model, "predict_proba"):
+        for label, column in zip(model.classes_, model.predict_proba(rows).T, strict=True):
+            predictions[f"probability_{label}"] = column
     if args.output:
         atomic_write_text(Path(args.output), predictions.to_csv(index=False))
         print(f"wrote {len(predictions)} predictions to {args.output}")

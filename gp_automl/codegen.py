@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import ast
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gp_automl import steps as steps_module
-from gp_automl.build import STACKING, Call, Ref
+from gp_automl.build import HELPERS_MODULE, Call, Ref
 from gp_automl.tree import format_value
 
 _LINE = 88
@@ -32,11 +32,13 @@ class ScriptInfo:
     data_path: str | None
     target: str | None
     version: str
+    read: dict = field(default_factory=lambda: {"format": "csv", "sep": ","})  # see data.read_options
 
 
 def render_script(plan: Call, info: ScriptInfo) -> str:
     paths = _import_paths(plan)
-    helper_imports, helper_body = _helper_source() if STACKING in paths else ([], "")
+    helpers = {path.rpartition(".")[2] for path in paths if path.startswith(HELPERS_MODULE + ".")}
+    helper_imports, helper_body = _helper_source(helpers) if helpers else ([], "")
     splitter = "StratifiedKFold" if info.task == "classification" else "KFold"
     lines = [
         f'"""Pipeline found by gp_automl {info.version}.',
@@ -52,8 +54,8 @@ def render_script(plan: Call, info: ScriptInfo) -> str:
         "import numpy as np",
         "import pandas as pd",
         f"from sklearn.model_selection import {splitter}, cross_val_score",
-        *_from_imports(paths - {STACKING}),
-        *(line for line in helper_imports if line != "import numpy as np"),
+        *_from_imports({path for path in paths if not path.startswith(HELPERS_MODULE + ".")}),
+        *(line for line in helper_imports if line not in ("import numpy as np", "import pandas as pd")),
         "",
     ]
     if helper_body:
@@ -71,10 +73,13 @@ def render_script(plan: Call, info: ScriptInfo) -> str:
         "",
         "",
         "def load_data(path):",
-        '    """Read the table the way gp_automl did: every column but TARGET is a feature."""',
-        "    data = pd.read_csv(path)",
-        "    X = data.drop(columns=[TARGET]).to_numpy(dtype=np.float64)",
-        "    y = data[TARGET].to_numpy()",
+        '    """Read the raw table the way gp_automl did; the pipeline itself does the preprocessing."""',
+        f"    data = {_reader(info.read)}",
+        "    data = data[data[TARGET].notna()].reset_index(drop=True)  # rows without a target are not used",
+        "    X = data.drop(columns=[TARGET])",
+        "    y = data[TARGET].to_numpy(dtype=float)"
+        if info.task != "classification"
+        else "    y = data[TARGET].infer_objects().to_numpy()",
         "    return X, y",
         "",
         "",
@@ -120,8 +125,15 @@ def _from_imports(paths: set[str]) -> list[str]:
     return [f"from {module} import {', '.join(sorted(names))}" for module, names in sorted(by_module.items())]
 
 
-def _helper_source() -> tuple[list[str], str]:
-    """The helpers module's import lines and its class definitions, verbatim."""
+def _reader(read: dict) -> str:
+    if read.get("format") == "parquet":
+        return "pd.read_parquet(path)"
+    decimal = f", decimal={read['decimal']!r}" if read.get("decimal") else ""
+    return f"pd.read_csv(path, sep={read.get('sep', ',')!r}{decimal})"
+
+
+def _helper_source(names: set[str]) -> tuple[list[str], str]:
+    """The helpers module's import lines and the named class definitions, verbatim."""
     source = inspect.getsource(steps_module)
     lines = source.splitlines()
     imports, body = [], []
@@ -129,7 +141,7 @@ def _helper_source() -> tuple[list[str], str]:
         text = "\n".join(lines[statement.lineno - 1 : statement.end_lineno])
         if isinstance(statement, (ast.Import, ast.ImportFrom)):
             imports.append(text)
-        elif isinstance(statement, ast.ClassDef):
+        elif isinstance(statement, ast.ClassDef) and statement.name in names:
             body.append(text)
     return imports, "\n\n\n".join(body)
 
@@ -150,10 +162,17 @@ def _render(value: Any, indent: int, width: int = _LINE) -> str:
         if not value:
             return "[]"
         inner = " " * (indent + 4)
-        if width > _LINE:
-            return "[" + ", ".join(_render(item, indent, width) for item in value) + "]"
+        flat = "[" + ", ".join(_render(item, indent, width) for item in value) + "]"
+        plain = not any(isinstance(item, (Call, tuple, list)) for item in value)  # e.g. column names
+        if width > _LINE or (plain and indent + len(flat) <= width):
+            return flat
         items = "".join(f"{inner}{_render(item, indent + 4, width)},\n" for item in value)
         return "[\n" + items + " " * indent + "]"
     if isinstance(value, tuple):
-        return "(" + ", ".join(_render(item, indent, width) for item in value) + ("," if len(value) == 1 else "") + ")"
+        flat = "(" + ", ".join(_render(item, indent, width) for item in value) + ("," if len(value) == 1 else "") + ")"
+        if "\n" not in flat or width > _LINE:
+            return flat
+        inner = " " * (indent + 4)
+        items = "".join(f"{inner}{_render(item, indent + 4, width)},\n" for item in value)
+        return "(\n" + items + " " * indent + ")"
     return format_value(value)

@@ -9,6 +9,9 @@
     └── SearchError               a search that evaluated no pipeline successfully
 
 Each message names the thing at fault and what to do about it.
+
+    DataWarning (UserWarning)     data we could use after a fix-up the user should know about
+                                  (rows without a target dropped); the CLI prints it on one line
 """
 
 from __future__ import annotations
@@ -42,3 +45,7 @@ class RunDirError(GPAutoMLError, OSError):
 
 class SearchError(GPAutoMLError, RuntimeError):
     exit_code = 7
+
+
+class DataWarning(UserWarning):
+    """Data used after a fix-up the user should hear about (e.g. rows without a target dropped)."""

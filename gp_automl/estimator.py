@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import warnings
 from contextlib import closing
 from datetime import UTC, datetime
 from importlib import metadata
@@ -15,8 +16,17 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from gp_automl.build import instantiate
+from gp_automl.columns import category_values
 from gp_automl.config import make_settings
-from gp_automl.data import CLASSIFICATION, REGRESSION, prepare, read_table, split_target, to_matrix
+from gp_automl.data import (
+    CLASSIFICATION,
+    REGRESSION,
+    prediction_frame,
+    prepare,
+    read_options,
+    read_table,
+    split_target,
+)
 from gp_automl.errors import DataError, SearchError
 from gp_automl.progress import Progress
 from gp_automl.results import PipelineContext, evaluations_frame, export_script, front_frame, script_info
@@ -71,7 +81,10 @@ class _GPBase(BaseEstimator):
     def fit(self, X, y, data_path: str | None = None):
         """Search for the best pipeline for (X, y), refit it on all the data, return self.
 
-        ``data_path``: the CSV file X and y were read from, if any; the exported script reads it.
+        X is the raw table: a DataFrame (numbers, strings, categories, booleans, dates, gaps) or a
+        numeric array; its preprocessing is searched and becomes the first step of every pipeline.
+        Rows whose target is missing are dropped with a ``DataWarning``.
+        ``data_path``: the CSV or Parquet file X and y were read from, if any; the exported script reads it.
         """
         return self._fit(X, y, data_path, resuming=False)
 
@@ -90,8 +103,14 @@ class _GPBase(BaseEstimator):
         progress = self._progress = Progress(self.verbosity)
         progress.say(
             f"gp_automl {__version__}: {self._task}, {dataset.X.shape[0]} rows x {dataset.X.shape[1]} "
-            f"features, catalog {catalog.path} ({len(catalog.operators)} operators)",
+            f"columns, catalog {catalog.path} ({len(catalog.operators)} operators)",
         )
+        if dataset.dropped_target_rows:
+            progress.say(f"data: dropped {dataset.dropped_target_rows} row(s) whose target is missing")
+        for line in dataset.typing.describe():
+            progress.say(f"data: {line}")
+        if len(dataset.data_leaves) > 1:
+            progress.say(f"data: preprocessing variants the search chooses from: {', '.join(dataset.data_leaves)}")
         if catalog.skipped:
             progress.say(f"notice: skipped operators whose library is not installed: {', '.join(catalog.skipped)}")
 
@@ -143,7 +162,9 @@ class _GPBase(BaseEstimator):
             )
         self.best_tree_ = best.tree
         self.best_score_ = best.result.score
-        with threadpool_limits(limits=1):  # as in evaluation; nested threads thrash a busy machine
+        # as in evaluation: one thread (nested threads thrash a busy machine), warnings muted
+        with threadpool_limits(limits=1), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             self.fitted_pipeline_ = instantiate(self.pipeline_context_.plan(best.tree)).fit(dataset.X, dataset.y)
         self.n_features_in_ = dataset.X.shape[1]
         if self._task == CLASSIFICATION:
@@ -173,10 +194,16 @@ class _GPBase(BaseEstimator):
             "skipped_operators": list(catalog.skipped),
             "data": {
                 "path": None if data_path is None else str(Path(data_path).resolve()),
+                "read": None if data_path is None else read_options(data_path),
                 "rows": int(dataset.X.shape[0]),
+                "dropped_target_rows": dataset.dropped_target_rows,
                 "features": list(dataset.feature_names),
+                "used": dataset.typing.used,
+                "dropped": dataset.typing.dropped,
+                "columns": dataset.typing.to_json(),
+                "categories": category_values(dataset.X, dataset.typing),
+                "data_leaves": list(dataset.data_leaves),
                 "fingerprint": dataset.fingerprint(),
-                "imputed": dataset.has_missing,
             },
             "target": dataset.target_name,
             "n_workers": n_workers,
@@ -198,15 +225,20 @@ class _GPBase(BaseEstimator):
         atomic_write_text(Path(path), script)
         return script
 
-    def predict(self, X):
+    def _rows(self, X):
+        """New rows laid out as in training (extra columns ignored, dropped ones optional)."""
         check_is_fitted(self, "fitted_pipeline_")
-        return self.fitted_pipeline_.predict(to_matrix(X, self.n_features_in_)[0])
+        info = self.run_info_["data"]
+        return prediction_frame(X, info["features"], info["used"])[0]
+
+    def predict(self, X):
+        """Predictions in the original labels (strings, booleans, ...) for classification."""
+        return self.fitted_pipeline_.predict(self._rows(X))
 
     def score(self, X, y, sample_weight=None) -> float:
         """The search's scoring (e.g. balanced accuracy, R2) of the refit pipeline on (X, y)."""
-        check_is_fitted(self, "fitted_pipeline_")
         scorer = get_scorer(self.scoring or self._default_scoring)
-        return float(scorer(self.fitted_pipeline_, to_matrix(X, self.n_features_in_)[0], np.asarray(y)))
+        return float(scorer(self.fitted_pipeline_, self._rows(X), np.asarray(y)))
 
 
 class GPClassifier(ClassifierMixin, _GPBase):
@@ -216,8 +248,8 @@ class GPClassifier(ClassifierMixin, _GPBase):
     _default_scoring = "balanced_accuracy"
 
     def predict_proba(self, X):
-        check_is_fitted(self, "fitted_pipeline_")
-        return self.fitted_pipeline_.predict_proba(to_matrix(X, self.n_features_in_)[0])
+        """Class probabilities, one column per entry of ``classes_`` (the original labels)."""
+        return self.fitted_pipeline_.predict_proba(self._rows(X))
 
 
 class GPRegressor(RegressorMixin, _GPBase):

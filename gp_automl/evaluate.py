@@ -10,13 +10,14 @@ import math
 import time
 import traceback
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from sklearn.model_selection import cross_validate
 from threadpoolctl import threadpool_limits
 
-from gp_automl.build import Call, build_pipeline
+from gp_automl.build import Fronts, build_pipeline
 from gp_automl.cv import Folds, scorer
 from gp_automl.isolate import run_with_limit
 from gp_automl.result import ERROR, OK, EvalResult
@@ -28,13 +29,13 @@ from gp_automl.tree import PipelineTree
 class EvalContext:
     """Everything shared by all evaluations of one search; sent to each worker once."""
 
-    X: np.ndarray
+    X: pd.DataFrame  # the raw feature table; each pipeline's front turns it into numbers
     y: np.ndarray
     folds: Folds
     scoring: str
     catalog: Catalog
     random_state: int | None
-    front: tuple[Call, ...] = ()
+    fronts: Fronts = field(default_factory=dict)
     limit_s: float | None = None  # hard per-pipeline time limit
 
 
@@ -46,7 +47,7 @@ def evaluate_with_limit(tree: PipelineTree, context: EvalContext) -> EvalResult:
 def evaluate(tree: PipelineTree, context: EvalContext) -> EvalResult:
     started = time.perf_counter()
     try:
-        pipeline = build_pipeline(tree, context.catalog, context.random_state, context.front)
+        pipeline = build_pipeline(tree, context.catalog, context.random_state, context.fronts)
         # One thread per evaluation: parallelism comes from workers; nested BLAS/OpenMP threads
         # only fight each other (and the other workers) for the same cores.
         with warnings.catch_warnings(), threadpool_limits(limits=1):

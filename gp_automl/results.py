@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from gp_automl.archive import Archive
-from gp_automl.build import Call, plan_pipeline
+from gp_automl.build import Call, Fronts, plan_pipeline
 from gp_automl.codegen import ScriptInfo, render_expression, render_script
 from gp_automl.space import Catalog
 from gp_automl.tree import PipelineTree
@@ -33,14 +33,14 @@ FRONT_COLUMNS = ["key", "score", "score_std", "complexity", "source"]
 
 @dataclass(frozen=True)
 class PipelineContext:
-    """What turns a tree into a concrete pipeline: the catalog, the seed, the fixed front steps."""
+    """What turns a tree into a concrete pipeline: the catalog, the seed, the data leaves' fronts."""
 
     catalog: Catalog
     random_state: int | None
-    front: tuple[Call, ...] = ()
+    fronts: Fronts = field(default_factory=dict)
 
     def plan(self, tree: PipelineTree) -> Call:
-        return plan_pipeline(tree, self.catalog, self.random_state, self.front)
+        return plan_pipeline(tree, self.catalog, self.random_state, self.fronts)
 
     def source(self, tree: PipelineTree) -> str:
         try:
@@ -101,4 +101,5 @@ def script_info(run_info: dict, key: str, score: float, data_path: str | None, t
         data_path=None if data_path is None else str(Path(data_path).resolve()),
         target=target,
         version=__version__,
+        read=dict(run_info["data"].get("read") or {"format": "csv", "sep": ","}),
     )

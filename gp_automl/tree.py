@@ -1,7 +1,9 @@
 """PipelineTree: the neutral, immutable pipeline that everything after the search speaks.
 
-A node is an operator name, its hyperparameters and its children. Leaves are the data ``X``; a
-``Combine`` node joins two branches as a feature union; a model below the root is a stacking step.
+A node is an operator name, its hyperparameters and its children. Leaves are the data: ``X``, or a
+named variant such as ``X_ordinal`` (the same raw table through another preprocessing front, see
+``front``); a ``Combine`` node joins two branches as a feature union; a model below the root is a
+stacking step.
 The canonical key is a Python-call-shaped string, e.g.
 ``LogisticRegression(Combine(PCA(X, n_components=0.9), X), C=0.5)``: parameters sorted by name,
 values as Python literals. Equal trees have equal keys, and ``parse`` turns a key back into a tree
@@ -18,6 +20,7 @@ from functools import cached_property
 from typing import Any
 
 DATA = "X"
+DATA_VARIANT_PREFIX = "X_"
 COMBINE = "Combine"
 Value = Any  # int | float | str | bool | None
 
@@ -35,7 +38,7 @@ class PipelineTree:
 
     @property
     def is_data(self) -> bool:
-        return self.op == DATA
+        return is_data_name(self.op)
 
     @cached_property
     def key(self) -> str:
@@ -44,7 +47,7 @@ class PipelineTree:
     @cached_property
     def complexity(self) -> int:
         """Number of operators (data leaves and Combine joints are free)."""
-        own = 0 if self.op in (DATA, COMBINE) else 1
+        own = 0 if self.is_data or self.op == COMBINE else 1
         return own + sum(child.complexity for child in self.children)
 
     @cached_property
@@ -57,11 +60,14 @@ class PipelineTree:
             yield from child.walk()
 
     def operators(self) -> list[str]:
-        return [n.op for n in self.walk() if n.op not in (DATA, COMBINE)]
+        return [n.op for n in self.walk() if not (n.is_data or n.op == COMBINE)]
+
+    def data_leaves(self) -> set[str]:
+        return {n.op for n in self.walk() if n.is_data}
 
     def __str__(self) -> str:
         if self.is_data:
-            return DATA
+            return self.op
         parts = [str(child) for child in self.children]
         parts += [f"{name}={format_value(value)}" for name, value in self.params]
         return f"{self.op}({', '.join(parts)})"
@@ -73,6 +79,11 @@ class PipelineTree:
     def from_dict(data: dict) -> PipelineTree:
         children = [PipelineTree.from_dict(c) for c in data.get("children", [])]
         return PipelineTree.node(data["op"], data.get("params", {}), *children)
+
+
+def is_data_name(name: str) -> bool:
+    """``X`` or a front variant ``X_<something>``: a leaf that stands for the (preprocessed) data."""
+    return name == DATA or (name.startswith(DATA_VARIANT_PREFIX) and name[len(DATA_VARIANT_PREFIX) :].isidentifier())
 
 
 def format_value(value: Value) -> str:
@@ -96,8 +107,8 @@ def parse(key: str) -> PipelineTree:
 
 
 def _from_ast(node: ast.AST, key: str) -> PipelineTree:
-    if isinstance(node, ast.Name) and node.id == DATA:
-        return PipelineTree(DATA)
+    if isinstance(node, ast.Name) and is_data_name(node.id):
+        return PipelineTree(node.id)
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
         raise ValueError(f"not a pipeline key: {key!r}")
     params = {}

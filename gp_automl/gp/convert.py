@@ -5,7 +5,7 @@ from __future__ import annotations
 from deap import gp
 
 from gp_automl.gp.primitives import STACK_SUFFIX, Individual, PrimitiveSet
-from gp_automl.tree import COMBINE, DATA, PipelineTree
+from gp_automl.tree import COMBINE, PipelineTree
 
 
 def to_tree(individual: list) -> PipelineTree:
@@ -17,7 +17,7 @@ def to_tree(individual: list) -> PipelineTree:
 def _read(nodes: list, index: int) -> tuple[PipelineTree, int]:
     node = nodes[index]
     if not isinstance(node, gp.Primitive):
-        return PipelineTree(DATA), index + 1  # the only Matrix terminal is the data
+        return PipelineTree(node.name), index + 1  # Matrix terminals are data leaves (X, X_ordinal, ...)
     op = node.name.removesuffix(STACK_SUFFIX)
     index += 1
     children, params = [], {}
@@ -39,7 +39,9 @@ def to_individual(tree: PipelineTree, primitives: PrimitiveSet) -> Individual:
 def _write(tree: PipelineTree, primitives: PrimitiveSet, root: bool) -> list:
     pset = primitives.pset
     if tree.is_data:
-        return [pset.mapping[DATA]]
+        if tree.op not in primitives.data_leaves:
+            raise ValueError(f"data leaf {tree.op} is not one of this search's {', '.join(primitives.data_leaves)}")
+        return [pset.mapping[tree.op]]
     name = tree.op
     if tree.op != COMBINE and primitives.catalog[tree.op].is_model and not root:
         name += STACK_SUFFIX

@@ -19,7 +19,7 @@ from gp_automl.gp.primitives import build_primitive_set
 from gp_automl.gp.rng import drawing_from
 from gp_automl.gp.variation import Variation
 from gp_automl.space import Catalog
-from gp_automl.tree import PipelineTree
+from gp_automl.tree import DATA, PipelineTree
 
 NONDOMINATED_SORT = "log"  # DEAP's O(n log n) sort for two objectives; "standard" is O(n^2)
 
@@ -46,9 +46,10 @@ class Evolution:
         init_depth: tuple[int, int] = (1, 3),
         crossover_rate: float = 0.25,
         rng: random.Random | None = None,
+        data_leaves: tuple[str, ...] = (DATA,),
     ):
         self.rng = rng or random.Random()
-        self.primitives = build_primitive_set(catalog)
+        self.primitives = build_primitive_set(catalog, data_leaves)
         self.variation = Variation(self.primitives, max_depth, max_complexity)
         self.init_depth = init_depth
         self.crossover_rate = crossover_rate

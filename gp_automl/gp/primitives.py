@@ -1,6 +1,7 @@
 """The typed DEAP primitive set built from a catalog.
 
-Types: ``Matrix`` (raw or transformed features; the data ``X`` is its terminal), ``Output`` (a
+Types: ``Matrix`` (raw or transformed features; the data ``X`` and its front variants such as
+``X_ordinal`` are its terminals), ``Output`` (a
 model's predictions, the root) and one type per operator hyperparameter, whose only terminal is
 an ephemeral constant drawing from that parameter's domain. Transformers and selectors map
 Matrix -> Matrix, models map Matrix -> Output at the root and, as stacking steps, Matrix ->
@@ -67,15 +68,21 @@ class PrimitiveSet:
     pset: gp.PrimitiveSetTyped
     catalog: Catalog
     ephemerals: dict[tuple[str, str], type]  # (operator, parameter) -> ephemeral terminal class
+    data_leaves: tuple[str, ...] = (DATA,)
 
 
 def hyperparameter_name(operator: str, param: str) -> str:
     return f"{operator}__{param}"
 
 
-def build_primitive_set(catalog: Catalog) -> PrimitiveSet:
+def build_primitive_set(catalog: Catalog, data_leaves: tuple[str, ...] = (DATA,)) -> PrimitiveSet:
+    """``data_leaves``: the data terminals, ``X`` first, then one per preprocessing-front variant
+    the search may choose between (so that choice is a gene that crossover and mutation act on)."""
     pset = gp.PrimitiveSetTyped("pipeline", [], Output)
-    pset.addTerminal(DATA, Matrix, name=DATA)
+    if not data_leaves or data_leaves[0] != DATA:
+        raise ValueError(f"the data leaves must start with {DATA}, got {data_leaves}")
+    for leaf in data_leaves:
+        pset.addTerminal(leaf, Matrix, name=leaf)
     ephemerals: dict[tuple[str, str], type] = {}
     for spec in catalog.operators:
         arg_types = [Matrix]
@@ -92,4 +99,4 @@ def build_primitive_set(catalog: Catalog) -> PrimitiveSet:
         else:
             pset.addPrimitive(_never_called, arg_types, Matrix, name=spec.name)
     pset.addPrimitive(_never_called, [Matrix, Matrix], Matrix, name=COMBINE)
-    return PrimitiveSet(pset, catalog, ephemerals)
+    return PrimitiveSet(pset, catalog, ephemerals, tuple(data_leaves))

@@ -3,7 +3,8 @@
 Mutations: replace an operator by another of the same output type (DEAP's ``mutNodeReplacement``
 only swaps nodes of identical signature, and each operator here has its own hyperparameter types),
 insert an operator (``mutInsert``), remove one (``mutShrink``), redraw one hyperparameter
-(``mutEphemeral``). Crossover is DEAP's typed one-point subtree exchange (``cxOnePoint``).
+(``mutEphemeral``) and, when the data have more than one preprocessing front, switch one data leaf
+to another front. Crossover is DEAP's typed one-point subtree exchange (``cxOnePoint``).
 ``staticLimit`` (Koza 1992) undoes any variation whose result is too deep or too large.
 """
 
@@ -56,6 +57,15 @@ def _matrix_branches(individual: Individual, index: int) -> list[list]:
     return branches
 
 
+def mut_data_leaf(individual: Individual, primitives: PrimitiveSet) -> tuple[Individual]:
+    """Send one data leaf through another preprocessing front (e.g. ``X`` -> ``X_ordinal``)."""
+    positions = [i for i, node in enumerate(individual) if getattr(node, "name", None) in primitives.data_leaves]
+    index = random.choice(positions)
+    others = [leaf for leaf in primitives.data_leaves if leaf != individual[index].name]
+    individual[index] = primitives.pset.mapping[random.choice(others)]
+    return (individual,)
+
+
 class Variation:
     """Bound, limited variation operators for one primitive set."""
 
@@ -70,6 +80,8 @@ class Variation:
             gp.mutShrink,
             partial(gp.mutEphemeral, mode="one"),
         ]
+        if len(primitives.data_leaves) > 1:  # only then: a search on one front draws as it always did
+            mutations.append(partial(mut_data_leaf, primitives=primitives))
         self._mutations = [_limited(m, limits) for m in mutations]
         self._crossover = _limited(gp.cxOnePoint, limits)
 

@@ -55,8 +55,10 @@ def run_search(
     seed = settings.random_state if settings.random_state is not None else rng.randrange(2**31)
     folds = make_folds(settings.task, settings.cv, seed, dataset.X, dataset.y)
     limit_s = None if settings.max_eval_time_mins is None else 60 * settings.max_eval_time_mins
-    context = EvalContext(dataset.X, dataset.y, folds, settings.scoring, catalog, seed, dataset.front, limit_s)
-    evolution = Evolution(catalog, settings.max_depth, settings.max_complexity, rng=rng)
+    context = EvalContext(dataset.X, dataset.y, folds, settings.scoring, catalog, seed, dataset.front, limit_s=limit_s)
+    evolution = Evolution(
+        catalog, settings.max_depth, settings.max_complexity, rng=rng, data_leaves=dataset.data_leaves
+    )
     budget = Budget(settings.max_time_mins, settings.generations, settings.early_stop)
     say = progress.say
     with make_executor(settings.scheduler, settings.n_workers) as executor:

@@ -159,8 +159,10 @@ def _check_fields(path: Path, where: str, table: Any, allowed: set[str]) -> None
 
 def _parse_operator(path: Path, name: str, raw: Any) -> OperatorSpec | None:
     where = f"operator {name}"
-    if not name.isidentifier() or name in RESERVED_NAMES:
-        raise CatalogError(f"{path}: {where}: the name must be a Python identifier other than X or Combine")
+    if not name.isidentifier() or name in RESERVED_NAMES or name.startswith("X_"):
+        raise CatalogError(
+            f"{path}: {where}: the name must be a Python identifier other than X, X_... (data leaves) or Combine"
+        )
     _check_fields(path, where, raw, _OPERATOR_FIELDS)
     import_path = raw.get("import")
     if not isinstance(import_path, str) or "." not in import_path:

@@ -124,31 +124,6 @@ def test_an_existing_run_is_never_overwritten(run_dir):
     assert (run_dir / "run.json").read_text() == before
 
 
-def test_unknown_target(tmp_path):
-    run = cli("fit", CANCER, "--target", "diagnosis", "--out", tmp_path / "r")
-    assert_one_clear_error(run, "target column 'diagnosis' not found", 2)
-    assert not (tmp_path / "r").exists()
-
-
-@pytest.mark.parametrize(
-    "content, fragment",
-    [
-        (None, "not found"),
-        ("", "is empty"),
-        ("a,b,target\n", "header but no rows"),
-        ("a,target\n1,0\n1,0\n1,0\n1,0\n1,0\n1,0\n", "single class"),
-        ("a,target\nx,0\ny,1\nx,0\ny,1\nx,0\ny,1\nx,0\ny,1\nx,0\ny,1\n", "non-numeric feature column(s): a"),
-    ],
-)
-def test_bad_data_files(tmp_path, content, fragment):
-    path = tmp_path / "data.csv"
-    if content is not None:
-        path.write_text(content)
-    run = cli("fit", path, "--target", "target", "--out", tmp_path / "r", "--task", "classification")
-    assert_one_clear_error(run, fragment, 2)
-    assert not (tmp_path / "r").exists()
-
-
 def test_malformed_catalog(tmp_path):
     catalog = tmp_path / "mine.toml"
     catalog.write_text(

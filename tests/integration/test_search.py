@@ -148,7 +148,8 @@ def test_missing_values_are_imputed_inside_the_pipeline(breast_cancer, dask_clie
         generations=1, population_size=6, operators="light", scheduler=dask_client, random_state=0, verbosity=0
     )
     est.fit(X, y)
-    assert est.fitted_pipeline_.steps[0][0] == "simpleimputer"
+    assert est.evaluations_["source"].str.contains("SimpleImputer(add_indicator=True", regex=False).all()
+    assert {"X", "X_mean"} == set(est.run_info_["data"]["data_leaves"])  # the search picks the imputation
     assert (est.evaluations_["status"] == "ok").all()
     assert est.predict(X).shape == (200,)
 
@@ -159,8 +160,8 @@ def test_missing_values_are_imputed_inside_the_pipeline(breast_cancer, dask_clie
         (np.ones((20, 3)), np.zeros(20), DataError, "single class"),
         (np.ones((20, 3)), np.array([0, 1] * 9 + [2, 2]), DataError, "fewer than cv=5 rows"),
         (np.full((20, 3), np.inf), np.array([0, 1] * 10), DataError, "infinite"),
-        (pd.DataFrame({"a": ["x"] * 20}), np.array([0, 1] * 10), DataError, "non-numeric"),
-        (np.ones((20, 3)), np.array([0, 1] * 9 + [0, np.nan]), DataError, "missing values"),
+        (pd.DataFrame({"a": ["x"] * 20}), np.array([0, 1] * 10), DataError, "no usable feature column"),
+        (np.ones((20, 3)), np.full(20, np.nan), DataError, "has no values"),
         (np.ones((20, 3)), np.array([0, 1] * 9), DataError, "rows but y has"),
     ],
 )

@@ -3,9 +3,13 @@
 import random
 import warnings
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from gp_automl.build import build_pipeline
+from gp_automl.columns import infer_columns
+from gp_automl.front import data_leaves, front_variants
 from gp_automl.gp import Evolution, Scored
 from gp_automl.gp.convert import to_individual, to_tree
 from gp_automl.gp.rng import drawing_from
@@ -123,3 +127,30 @@ def test_same_seed_same_search_moves():
         return [t.key for t in evolution.offspring(parents, 8, set())]
 
     assert run() == run()
+
+
+def test_front_variants_are_genes_that_variation_moves_between(rng):
+    """With several data leaves, random trees, mutation and crossover use them all, deterministically,
+    and every tree builds (with the messy table's fronts) into a pipeline that fits the raw table."""
+    frame = pd.DataFrame({"num": rng.normal(size=40), "cat": rng.choice(["a", "b", "c"], 40), "label": [0, 1] * 20})
+    frame.loc[::5, "num"] = np.nan
+    X, y = frame.drop(columns=["label"]), frame["label"]
+    typing = infer_columns(X)
+    leaves = data_leaves(typing)
+    assert leaves == ("X", "X_mean", "X_ordinal", "X_ordinal_mean")
+    catalog = load_catalog("light", "classification")
+
+    def run():
+        evolution = Evolution(catalog, rng=random.Random(4), data_leaves=leaves)
+        parents = [Scored(t, i / 20) for i, t in enumerate(evolution.random_trees(20, set()))]
+        return evolution, parents + [Scored(t, 0.5) for t in evolution.offspring(parents, 60, set())]
+
+    evolution, scored = run()
+    assert [s.tree.key for s in scored] == [s.tree.key for s in run()[1]]
+    used = set().union(*(s.tree.data_leaves() for s in scored))
+    assert used == set(leaves)
+    for tree in [s.tree for s in scored][:15]:
+        assert_valid(tree, catalog, evolution)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            build_pipeline(tree, catalog, 0, front_variants(typing)).fit(X, y).predict(X.head(3))

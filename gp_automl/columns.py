@@ -1,0 +1,192 @@
+"""Column typing: decide, once and on the training table, what each raw column is.
+
+Kinds kept as features: numeric, categorical (strings, pandas category, booleans, integer codes
+with a handful of values), datetime (parsed and expanded later by the front). Kinds dropped, each
+with a reason the user sees: constant, empty, ID-like (a different value on every row) and free
+text. The typing is written to run.json and the front is rebuilt from it, so it is decided once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+NUMERIC, CATEGORICAL, DATETIME = "numeric", "categorical", "datetime"
+CONSTANT, EMPTY, ID, TEXT = "constant", "empty", "id", "text"
+KEPT = (NUMERIC, CATEGORICAL, DATETIME)
+REASONS = {
+    CONSTANT: "a single value on every row",
+    EMPTY: "every value is missing",
+    ID: "ID-like: a different value on (nearly) every row",
+    TEXT: "free text (several words, mostly distinct values); not used",
+}
+
+MAX_CODE_VALUES = 10  # integer columns with 3..10 distinct values are treated as category codes
+MIN_ROWS_FOR_ID = 20  # below this, "every value distinct" says nothing
+ID_DISTINCT_SHARE = 0.95
+TEXT_MIN_WORDS = 3.0
+TEXT_DISTINCT_SHARE = 0.5
+DATE_SHARE = 0.9  # share of values that must look like and parse as dates
+_DATE_LIKE = re.compile(
+    r"^\s*\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}"  # 2024-03-01, 01/03/2024, 1.3.2024
+    r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$"  # optional time and zone
+)
+_SAMPLE = 500
+
+
+@dataclass(frozen=True)
+class ColumnTyping:
+    """Each feature column's kind, in table order, and how many of its values are missing."""
+
+    kinds: tuple[tuple[str, str], ...]
+    missing: tuple[tuple[str, int], ...] = ()
+
+    def columns(self, kind: str) -> list[str]:
+        return [name for name, k in self.kinds if k == kind]
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self.kinds]
+
+    @property
+    def used(self) -> list[str]:
+        return [name for name, kind in self.kinds if kind in KEPT]
+
+    @property
+    def dropped(self) -> dict[str, str]:
+        return {name: REASONS[kind] for name, kind in self.kinds if kind not in KEPT}
+
+    def has_missing(self, kinds: tuple[str, ...] = KEPT) -> bool:
+        kind_of = dict(self.kinds)
+        return any(count > 0 and kind_of[name] in kinds for name, count in self.missing)
+
+    @property
+    def numeric_only(self) -> bool:
+        """Every column numeric and kept: the data need no column-wise preprocessing."""
+        return all(kind == NUMERIC for _, kind in self.kinds)
+
+    def to_json(self) -> dict:
+        return {"kinds": dict(self.kinds), "missing": {name: n for name, n in self.missing if n}}
+
+    @staticmethod
+    def from_json(data: dict, names: list[str]) -> ColumnTyping:
+        """``names``: the columns in table order (run.json is written with sorted keys, and the
+        front's column order decides the order of features every model sees)."""
+        kinds = tuple((name, data["kinds"][name]) for name in names)
+        return ColumnTyping(kinds, tuple((name, int(data.get("missing", {}).get(name, 0))) for name, _ in kinds))
+
+    def describe(self) -> list[str]:
+        """Lines for the user: what is used as what, and what is dropped and why."""
+        lines = []
+        for kind in KEPT:
+            names = self.columns(kind)
+            if names:
+                lines.append(f"{len(names)} {kind} column(s): {_shorten(names)}")
+        for name, reason in self.dropped.items():
+            lines.append(f"dropped column {name!r}: {reason}")
+        with_gaps = [name for name, n in self.missing if n and name in self.used]
+        if with_gaps:
+            lines.append(f"missing values in {_shorten(with_gaps)}: imputed inside the pipeline")
+        return lines
+
+
+def infer_columns(frame: pd.DataFrame) -> ColumnTyping:
+    """Type every column of ``frame`` (features only, target removed)."""
+    kinds = tuple((str(name), column_kind(frame[name])) for name in frame.columns)
+    missing = tuple((str(name), int(frame[name].isna().sum())) for name in frame.columns)
+    return ColumnTyping(kinds, missing)
+
+
+def column_kind(column: pd.Series) -> str:
+    values = column.dropna()
+    if values.empty:
+        return EMPTY
+    distinct = values.nunique()
+    if distinct == 1 and len(values) == len(column):
+        return CONSTANT
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype) or dtype.kind == "b":
+        return CATEGORICAL
+    if dtype.kind == "M" or isinstance(dtype, pd.DatetimeTZDtype):
+        return DATETIME
+    if dtype.kind in "iuf":
+        return _numeric_kind(values, distinct)
+    if _all_booleans(values):
+        return CATEGORICAL
+    return _text_kind(values.astype(str), distinct)
+
+
+def _numeric_kind(values: pd.Series, distinct: int) -> str:
+    numbers = values.to_numpy(dtype=np.float64)
+    integral = bool(np.all(np.isfinite(numbers)) and np.all(numbers == np.round(numbers)))
+    if not integral:
+        return NUMERIC
+    if 3 <= distinct <= MAX_CODE_VALUES and len(values) > 2 * distinct:
+        return CATEGORICAL
+    steps = np.diff(numbers)
+    if len(values) >= MIN_ROWS_FOR_ID and distinct == len(values) and len(set(steps.tolist())) == 1:
+        return ID  # 1, 2, 3, ... : a row number
+    return NUMERIC
+
+
+def _all_booleans(values: pd.Series) -> bool:
+    return values.map(lambda v: isinstance(v, (bool, np.bool_))).all()
+
+
+def _text_kind(values: pd.Series, distinct: int) -> str:
+    sample = values.iloc[:_SAMPLE]
+    if _looks_like_dates(sample):
+        return DATETIME
+    share = distinct / len(values)
+    if sample.str.split().str.len().mean() >= TEXT_MIN_WORDS and share > TEXT_DISTINCT_SHARE:
+        return TEXT
+    if len(values) >= MIN_ROWS_FOR_ID and share >= ID_DISTINCT_SHARE:
+        return ID
+    return CATEGORICAL
+
+
+def _looks_like_dates(sample: pd.Series) -> bool:
+    if sample.str.match(_DATE_LIKE).mean() < DATE_SHARE:
+        return False
+    parsed = pd.to_datetime(sample, errors="coerce", utc=True, format="mixed")
+    return parsed.notna().mean() >= DATE_SHARE
+
+
+def _shorten(names: list[str], limit: int = 12) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+MAX_LISTED_CATEGORIES = 200
+
+
+def category_values(frame: pd.DataFrame, typing: ColumnTyping) -> dict[str, list[str] | None]:
+    """Each categorical column's training values (as text), to name unseen ones at predict time;
+    None for a column with too many values to list."""
+    listed: dict[str, list[str] | None] = {}
+    for name in typing.columns(CATEGORICAL):
+        values = sorted({_as_text(v) for v in frame[name].dropna()})
+        listed[name] = values if len(values) <= MAX_LISTED_CATEGORIES else None
+    return listed
+
+
+def unseen_categories(frame: pd.DataFrame, listed: dict[str, list[str] | None]) -> dict[str, list[str]]:
+    """Column -> values in ``frame`` that training never saw (the encoders handle them; users
+    should still hear about them)."""
+    unseen = {}
+    for name, known in listed.items():
+        if known is None or name not in frame.columns:
+            continue
+        new = sorted({_as_text(v) for v in frame[name].dropna()} - set(known))
+        if new:
+            unseen[name] = new
+    return unseen
+
+
+def _as_text(value) -> str:
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))  # 3.0 from a column with gaps is the code 3
+    return str(value)
