@@ -150,6 +150,7 @@ class _GPBase(BaseEstimator):
             evaluations=len(archive),
             evaluated_this_session=outcome.evaluated_now,
             worker_utilization=round(outcome.utilization, 4),
+            driver_cpu_seconds=round(outcome.driver_cpu, 3),
             failures=archive.failures,
             finished=_now(),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -39,6 +40,7 @@ class SearchOutcome:
     evaluated_now: int  # evaluations run in this session (not replayed from the log)
     elapsed: float  # search seconds (all sessions) when the loop stopped, before shutdown and refit
     utilization: float  # busy worker-seconds / available worker-seconds, this session
+    driver_cpu: float  # CPU seconds of the driver process during the loop (with a LocalCluster: its scheduler too)
 
 
 def run_search(
@@ -70,6 +72,7 @@ def run_search(
                 run_dir.write_json(RUN_JSON, run_info(seed, executor.n_workers))
             executor.start(context)
             progress.workers_ready(executor.n_workers)
+            cpu_started = time.process_time()
             evaluated_now = 0
 
             def on_result(entry: Entry) -> None:
@@ -105,10 +108,13 @@ def run_search(
             with graceful_stop(request_stop):
                 reason = search.run(start)
             elapsed, utilization = budget.elapsed(), progress.utilization()
+            driver_cpu = time.process_time() - cpu_started
         except BaseException:
             archive.close()
             raise
-    return SearchOutcome(archive, reason, budget, seed, executor.n_workers, evaluated_now, elapsed, utilization)
+    return SearchOutcome(
+        archive, reason, budget, seed, executor.n_workers, evaluated_now, elapsed, utilization, driver_cpu
+    )
 
 
 def _open_archive(run_dir: RunDir | None, resuming: bool, progress: Progress) -> Archive:
