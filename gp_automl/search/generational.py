@@ -72,7 +72,8 @@ class GenerationalSearch:
     ) -> tuple[list[Scored], str | None]:
         """Evaluate the children, keep the survivors, checkpoint; or say why the search must stop."""
         scored, complete = self._evaluate(children, generation, population)
-        if not complete:
+        if not complete:  # stopped part-way: a resume goes on with the children not evaluated yet
+            self._checkpoint(generation, population, pending=children)
             return population, INTERRUPTED if self.budget.interrupted else TIME
         population = self.evolution.survivors(population + scored, self.population_size)
         self.budget.record_generation(self.archive.improved_in(generation))

@@ -52,6 +52,7 @@ class SteadyStateSearch:
             while True:
                 reason = self.budget.stop_reason(self._generation - 1)  # the last finished one
                 if reason is not None:
+                    self._checkpoint()  # with what is in flight, which a resume submits again
                     return reason
                 self._fill()
                 if not self._in_flight:
