@@ -68,9 +68,7 @@ def plot_pareto_front(
     ax.scatter(front["complexity"], front["score"], s=36, color=_FRONT, zorder=3, label=f"Pareto front ({len(front)})")
     winner = ok[ok["key"] == winner_key] if winner_key else ok.iloc[0:0]
     if not winner.empty:
-        ax.scatter(
-            winner["complexity"], winner["score"], s=220, marker="*", color=_WINNER, zorder=4, label="winner"
-        )
+        ax.scatter(winner["complexity"], winner["score"], s=220, marker="*", color=_WINNER, zorder=4, label="winner")
     ax.set_xlabel("complexity (number of operators)")
     ax.set_ylabel(f"CV {scoring}")
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -125,7 +123,11 @@ def plot_confusion_matrix(y_true, y_pred, ax: Axes | None = None) -> Figure:
     labels = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_pred)]).astype(str))
     figure, ax = _figure(ax, (1.2 + 0.6 * max(len(labels), 4), 0.9 + 0.6 * max(len(labels), 4)))
     ConfusionMatrixDisplay.from_predictions(
-        np.asarray(y_true).astype(str), np.asarray(y_pred).astype(str), labels=labels, ax=ax, colorbar=False,
+        np.asarray(y_true).astype(str),
+        np.asarray(y_pred).astype(str),
+        labels=labels,
+        ax=ax,
+        colorbar=False,
         cmap="Blues",
     )
     return figure
@@ -137,7 +139,10 @@ def plot_residuals(y_true, y_pred, ax: Axes | None = None) -> Figure:
 
     figure, ax = _figure(ax, (6, 4))
     PredictionErrorDisplay.from_predictions(
-        np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float), kind="residual_vs_predicted", ax=ax,
+        np.asarray(y_true, dtype=float),
+        np.asarray(y_pred, dtype=float),
+        kind="residual_vs_predicted",
+        ax=ax,
         scatter_kwargs={"alpha": 0.5, "s": 12, "color": _FRONT},
     )
     ax.grid(alpha=0.3)

@@ -59,7 +59,8 @@ def page(title: str, subtitle: str, sections: Sequence[tuple[str, str, str]]) ->
     """The whole document from (id, heading, inner HTML) sections; a navigation bar links them."""
     nav = " ".join(f'<a href="#{escape(sid)}">{escape(heading)}</a>' for sid, heading, _ in sections)
     body = "\n".join(
-        f'<section id="{escape(sid)}">\n<h2>{escape(heading)}</h2>\n{inner}\n</section>' for sid, heading, inner in sections
+        f'<section id="{escape(sid)}">\n<h2>{escape(heading)}</h2>\n{inner}\n</section>'
+        for sid, heading, inner in sections
     )
     return PAGE.substitute(title=escape(title), subtitle=escape(subtitle), nav=nav, body=body)
 

@@ -13,9 +13,9 @@ from html import escape
 import pandas as pd
 
 from gp_automl import plots
-from gp_automl.data import front_steps
 from gp_automl.codegen import render_expression
-from gp_automl.report.explain import DataUnavailable, HeldOut, TrainingData, column_summary, held_out
+from gp_automl.data import front_steps
+from gp_automl.report.explain import HeldOut, TrainingData, column_summary, held_out
 from gp_automl.report.html import Markup, code, facts, image, note, paragraph, table
 from gp_automl.report.state import RunState
 from gp_automl.results import export_script, script_info
@@ -52,7 +52,7 @@ def summary(state: RunState, now: float | None = None) -> Section:
         ("search time", _duration(info.get("elapsed_seconds"))),
         (
             "evaluations",
-            f"{len(evaluations)} in {int(evaluations['generation'].max()) + 1 if len(evaluations) else 0} generation(s):"
+            f"{len(evaluations)} in {_generations(evaluations)} generation(s):"
             f" {counts.get('ok', 0)} ok, {counts.get('error', 0)} failed, {counts.get('timeout', 0)} timed out",
         ),
         ("workers", info.get("n_workers", "?")),
@@ -119,7 +119,9 @@ def leaderboard(state: RunState) -> Section:
         {
             "#": range(1, len(best) + 1),
             "pipeline": [_with_key(parse(k), s) for k, s in zip(best["key"], best["shape"], strict=True)],
-            f"CV {state.scoring}": [f"{m:.4f} ± {s:.4f}" for m, s in zip(best["score"], best["score_std"], strict=True)],
+            f"CV {state.scoring}": [
+                f"{m:.4f} ± {s:.4f}" for m, s in zip(best["score"], best["score_std"], strict=True)
+            ],
             "complexity": best["complexity"].to_numpy(),
             "fit time (s, all folds)": best["seconds"].round(2).to_numpy(),
             "generation": best["generation"].to_numpy(),
@@ -131,8 +133,11 @@ def leaderboard(state: RunState) -> Section:
         " tried): same operators and wiring count as one shape, whatever their hyperparameters."
         " Score ± standard deviation over the CV folds."
     )
-    return "leaderboard", "Leaderboard", paragraph(text) + table(
-        frame, numeric=["#", "complexity", "fit time (s, all folds)", "generation"], row_class=classes
+    return (
+        "leaderboard",
+        "Leaderboard",
+        paragraph(text)
+        + table(frame, numeric=["#", "complexity", "fit time (s, all folds)", "generation"], row_class=classes),
     )
 
 
@@ -179,7 +184,10 @@ def predictions(state: RunState, explained: HeldOut | str) -> Section:
         text = "Out-of-fold predictions of the winner: every row predicted by the model that did not train on it."
     else:
         figure = plots.plot_residuals(explained.y_true, explained.y_pred)
-        text = "Residuals (actual − predicted) of out-of-fold predictions: every row predicted by a model that did not see it."
+        text = (
+            "Residuals (actual − predicted) of out-of-fold predictions:"
+            " every row predicted by a model that did not see it."
+        )
     return "held-out", heading, paragraph(text) + image(figure, heading)
 
 
@@ -187,7 +195,11 @@ def data_summary(state: RunState, data: TrainingData | str) -> Section:
     info = state.info["data"]
     steps = front_steps(info["imputed"])
     if steps:
-        front = "In front of every pipeline: " + "; ".join(render_expression(s) for s in steps) + " (features had missing values)."
+        front = (
+            "In front of every pipeline: "
+            + "; ".join(render_expression(s) for s in steps)
+            + " (features had missing values)."
+        )
     else:
         front = "No fixed preprocessing: every feature was numeric with no missing values."
     parts = [paragraph(front)]
@@ -259,6 +271,10 @@ def _progress_note(state: RunState, now: float) -> str:
             f" so (killed); `gp-automl resume {state.path}` continues it."
         )
     return text
+
+
+def _generations(evaluations: pd.DataFrame) -> int:
+    return int(evaluations["generation"].max()) + 1 if len(evaluations) else 0
 
 
 def _duration(seconds: float | None) -> str:
