@@ -84,7 +84,7 @@ def held_out(state: RunState, data: TrainingData, n_repeats: int = 3, time_limit
         for train, test in folds:
             model = instantiate(plan).fit(data.X[train], data.y[train])
             y_pred[test] = model.predict(data.X[test])
-            if time.monotonic() - started < time_limit:
+            if not repeats or time.monotonic() - started < time_limit:  # at least one fold
                 result = permutation_importance(
                     model, data.X[test], data.y[test], scoring=scorer, n_repeats=n_repeats, random_state=0
                 )

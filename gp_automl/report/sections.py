@@ -49,7 +49,7 @@ def summary(state: RunState, now: float | None = None) -> Section:
         ("operators", f"{settings['operators']} ({info['catalog']})"),
         ("started", info.get("started", "")),
         ("finished", info.get("finished", "not yet")),
-        ("search time", _duration(info.get("elapsed_seconds"))),
+        ("search time", _search_time(state)),
         (
             "evaluations",
             f"{len(evaluations)} in {_generations(evaluations)} generation(s):"
@@ -271,6 +271,14 @@ def _progress_note(state: RunState, now: float) -> str:
             f" so (killed); `gp-automl resume {state.path}` continues it."
         )
     return text
+
+
+def _search_time(state: RunState) -> str:
+    if state.info.get("elapsed_seconds") is not None:
+        return _duration(state.info["elapsed_seconds"])
+    if len(state.evaluations) and state.evaluations["elapsed"].notna().any():
+        return f"{_duration(state.evaluations['elapsed'].max())} so far (to the last logged evaluation)"
+    return "—"
 
 
 def _generations(evaluations: pd.DataFrame) -> int:
