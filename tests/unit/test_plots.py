@@ -3,6 +3,9 @@ on ordinary and on empty tables, and every piece of text reaches the page escape
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -75,3 +78,9 @@ def test_text_reaches_the_page_escaped():
 def test_the_shape_of_a_pipeline_forgets_its_hyperparameters():
     tree = parse("LogisticRegression(Combine(PCA(X, n_components=0.9), X), C=0.5)")
     assert str(shape(tree)) == "LogisticRegression(Combine(PCA(X), X))"
+
+
+def test_matplotlib_loads_only_for_plots_and_reports():
+    code = "import sys, gp_automl, gp_automl.cli; print('matplotlib' in sys.modules)"
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.strip() == "False"
