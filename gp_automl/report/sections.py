@@ -31,7 +31,7 @@ def summary(state: RunState, now: float | None = None) -> Section:
     settings, data = info["settings"], info["data"]
     counts = evaluations["status"].value_counts()
     status = info.get("status", "unknown")
-    label = Markup(f'<span class="status-{status}">{_escape(status)}</span>')
+    label = Markup(f'<span class="status-{_escape(status)}">{_escape(status)}</span>')
     if info.get("stop_reason"):
         label = Markup(f"{label} (stopped by {_escape(info['stop_reason'])})")
     budget = [
