@@ -215,12 +215,15 @@ def data_summary(state: RunState, data: TrainingData | str) -> Section:
         parts.append(note(data))
     else:
         summary_frame = column_summary(data, state.info.get("target"))
-        missing = int(summary_frame.loc[summary_frame["role"] == "feature", "missing"].sum())
-        parts.append(
-            paragraph(
-                f"{len(data.frame)} rows, {len(data.features)} feature columns, {missing} missing feature values."
-            )
+        features = summary_frame[summary_frame["role"] == "feature"]
+        gaps = features[features["missing"] > 0]
+        text = (
+            f"{len(data.frame)} rows, {len(data.features)} feature columns, {int(gaps['missing'].sum())} missing values"
         )
+        if len(gaps):
+            listed = ", ".join(f"{c} ({n})" for c, n in zip(gaps["column"], gaps["missing"], strict=True))
+            text += f" in {len(gaps)} column(s): {listed}" + ("; the fixed step above fills them in" if steps else "")
+        parts.append(paragraph(text + "."))
         if state.task == "classification":
             counts = pd.Series(data.y).astype(str).value_counts().sort_index()
             parts.append(paragraph("Rows per class: " + ", ".join(f"{k}: {v}" for k, v in counts.items())))

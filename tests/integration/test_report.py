@@ -174,7 +174,10 @@ def logged(out) -> int:
 
 
 def test_report_of_a_regression_run_draws_residuals(tmp_path):
-    frame = pd.read_csv(SHIPPED_DATA / "diabetes.csv")
+    """On data with gaps (imputed in front of every pipeline) and a column name that is HTML."""
+    frame = pd.read_csv(SHIPPED_DATA / "diabetes.csv").rename(columns={"bp": "<b>bp</b> & co"})
+    frame.loc[::10, "bmi"] = float("nan")
+    frame.to_csv(tmp_path / "diabetes.csv", index=False)
     GPRegressor(
         generations=1,
         population_size=6,
@@ -183,10 +186,13 @@ def test_report_of_a_regression_run_draws_residuals(tmp_path):
         scheduler="in-process",
         checkpoint_dir=tmp_path / "run",
         verbosity=0,
-    ).fit(frame.drop(columns="target"), frame["target"], data_path=str(SHIPPED_DATA / "diabetes.csv"))
+    ).fit(frame.drop(columns="target"), frame["target"], data_path=str(tmp_path / "diabetes.csv"))
     path = write_report(tmp_path / "run")
     text = assert_complete(parse_report(path), images=4)
     assert "Residuals (held-out folds)" in text and "3 of 3 folds" in text
+    assert "In front of every pipeline: SimpleImputer(" in text
+    assert "45 missing values in 1 column(s): bmi (45); the fixed step above fills them in" in text
+    assert "<b>bp</b> & co" in text  # as text: parsed back from its escaped form
 
 
 def test_a_run_without_reachable_data_says_so_in_place(finished_run, tmp_path):
