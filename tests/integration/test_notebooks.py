@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import nbclient  # the test extra; a missing install must fail here, not skip the notebooks
+import nbformat
 import pytest
 
 from tests.conftest import REPO
-
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
