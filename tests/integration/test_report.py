@@ -12,6 +12,7 @@ import struct
 import subprocess
 import sys
 import time
+from contextlib import closing
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -140,17 +141,18 @@ def test_the_plots_are_also_methods_of_the_estimator(finished_run):
 def test_report_of_a_run_still_in_progress(tmp_path):
     """A real search appends to its log while the report reads it; the search is not disturbed."""
     out = tmp_path / "running"
-    search = subprocess.Popen(
-        [sys.executable, "-m", "gp_automl.cli", "fit", CANCER, "--target", "target", "--operators", "light",
-         "--scheduler", "in-process", "--population-size", "6", "--cv", "3", "--max-time-mins", "3", "--out", out,
-         "--verbosity", "0"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
+    with open(tmp_path / "search.err", "w") as err:
+        search = subprocess.Popen(
+            [sys.executable, "-m", "gp_automl.cli", "fit", CANCER, "--target", "target", "--operators", "light",
+             "--scheduler", "in-process", "--population-size", "6", "--cv", "3", "--max-time-mins", "3", "--out", out,
+             "--verbosity", "0"],
+            stdout=subprocess.DEVNULL,
+            stderr=err,  # a file, not a pipe nobody reads (which could fill up and block the search)
+        )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
         while logged(out) < 5:
-            assert search.poll() is None and time.monotonic() < deadline, "the search did not start logging"
+            assert search.poll() is None and time.monotonic() < deadline, (tmp_path / "search.err").read_text()
             time.sleep(0.5)
         run = cli("report", out, "-o", tmp_path / "live.html")
         assert run.returncode == 0, run.stderr
@@ -167,7 +169,7 @@ def test_report_of_a_run_still_in_progress(tmp_path):
 
 def logged(out) -> int:
     try:
-        with sqlite3.connect(f"{(out / 'evaluations.sqlite').as_uri()}?mode=ro", uri=True) as db:
+        with closing(sqlite3.connect(f"{(out / 'evaluations.sqlite').as_uri()}?mode=ro", uri=True)) as db:
             return db.execute("SELECT COUNT(*) FROM evaluations WHERE status = 'ok'").fetchone()[0]
     except sqlite3.Error:
         return 0
@@ -201,17 +203,17 @@ def test_a_run_without_reachable_data_says_so_in_place(finished_run, tmp_path):
     info = json.loads((moved / "run.json").read_text())
     info["data"]["path"] = str(tmp_path / "gone.csv")
     (moved / "run.json").write_text(json.dumps(info))
-    with sqlite3.connect(moved / "evaluations.sqlite") as db:  # a copy: failures the small search did not have
-        db.executemany(
-            "INSERT INTO evaluations (key, generation, status, score, fold_scores, complexity, seconds, error,"
-            " finished_at) VALUES (?, 1, ?, NULL, '[]', 1, 1.0, ?, ?)",
-            [
-                ("GaussianNB(X, var_smoothing=1.0)", "error", "ValueError: <bad> input", time.time()),
-                ("GaussianNB(X, var_smoothing=2.0)", "error", "ValueError: <bad> input", time.time()),
-                ("GaussianNB(X, var_smoothing=3.0)", "timeout", "stopped after 300 s", time.time()),
-            ],
-        )
-    db.close()
+    with closing(sqlite3.connect(moved / "evaluations.sqlite")) as db:  # a copy: add failures and a timeout
+        with db:  # one committed transaction
+            db.executemany(
+                "INSERT INTO evaluations (key, generation, status, score, fold_scores, complexity, seconds, error,"
+                " finished_at) VALUES (?, 1, ?, NULL, '[]', 1, 1.0, ?, ?)",
+                [
+                    ("GaussianNB(X, var_smoothing=1.0)", "error", "ValueError: <bad> input", time.time()),
+                    ("GaussianNB(X, var_smoothing=2.0)", "error", "ValueError: <bad> input", time.time()),
+                    ("GaussianNB(X, var_smoothing=3.0)", "timeout", "stopped after 300 s", time.time()),
+                ],
+            )
     text = assert_complete(parse_report(write_report(moved)), images=2)  # front and convergence only
     assert text.count("Not available: the training data could not be read: data file") == 3
     assert "19 in 2 generation(s): 16 ok, 2 failed, 1 timed out" in text
