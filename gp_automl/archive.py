@@ -1,60 +1,124 @@
-"""Every evaluated pipeline by key (the memo cache), and the Pareto front over them."""
+"""Every evaluated pipeline (the memo cache) and the Pareto front over them, in flat memory.
+
+The evaluations themselves live in the evaluation log on disk (a temporary one when the run has no
+directory); in memory stay only counters and the front, which has at most a few entries per
+complexity level. So an overnight run's driver does not grow with the number of evaluations.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
-from gp_automl.result import EvalResult
+from gp_automl.journal import EVALUATION_LOG, Entry, EvaluationLog
+from gp_automl.result import TIMEOUT, EvalResult
 from gp_automl.tree import PipelineTree
 
-
-@dataclass(frozen=True)
-class Entry:
-    tree: PipelineTree
-    result: EvalResult
-    generation: int
+__all__ = ["Archive", "Entry", "KeysBefore"]
 
 
-@dataclass
 class Archive:
-    entries: dict[str, Entry] = field(default_factory=dict)
+    def __init__(self, log: EvaluationLog | None = None):
+        self._scratch = None if log is not None else tempfile.TemporaryDirectory(prefix="gp_automl-")
+        self.log = log if log is not None else EvaluationLog(Path(self._scratch.name) / EVALUATION_LOG)
+        self._count = self.failures = self.timeouts = 0
+        self._front: dict[str, Entry] = {}
+        self._generation = -1  # the latest generation an entry was added for
+        self._front_before = ()  # the front's signature before that generation's first entry
 
     def __contains__(self, key: str) -> bool:
-        return key in self.entries
+        return self.log.generation_of(key) is not None
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return self._count
 
-    def add(self, tree: PipelineTree, result: EvalResult, generation: int) -> None:
-        self.entries[tree.key] = Entry(tree, result, generation)
+    def add(self, tree: PipelineTree, result: EvalResult, generation: int) -> Entry:
+        """Log a new evaluation and count it."""
+        entry = Entry(tree, result, generation)
+        self.log.append(entry)
+        self.count(entry)
+        return entry
 
-    def get(self, key: str) -> Entry | None:
-        return self.entries.get(key)
+    def restore(self) -> None:
+        """Count everything already in the log (resuming a run)."""
+        for entry in self.log.entries():
+            self.count(entry)
 
-    @property
-    def failures(self) -> int:
-        return sum(1 for e in self.entries.values() if not e.result.ok)
+    def count(self, entry: Entry) -> None:
+        """Update counters and front for an entry that is in the log. Entries come in generation order."""
+        if entry.generation > self._generation:
+            self._front_before, self._generation = self.front_signature(), entry.generation
+        self._count += 1
+        if not entry.result.ok:
+            self.failures += 1
+            self.timeouts += entry.result.status == TIMEOUT
+            return
+        score, complexity = entry.result.score, entry.result.complexity
+        for other in self._front.values():
+            s, c = other.result.score, other.result.complexity
+            if s >= score and c <= complexity and (s > score or c < complexity):
+                return  # dominated: it can never join the front again
+        self._front = {
+            key: other
+            for key, other in self._front.items()
+            if not (score >= other.result.score and complexity <= other.result.complexity)
+            or (score, complexity) == (other.result.score, other.result.complexity)
+        }
+        self._front[entry.tree.key] = entry
+
+    def result(self, key: str) -> EvalResult | None:
+        return self.log.result(key)
+
+    def entries(self, first: int = 0) -> Iterator[Entry]:
+        return self.log.entries(first)
+
+    def keys_before(self, generation: int) -> KeysBefore:
+        return KeysBefore(self.log, generation)
 
     def front(self) -> list[Entry]:
-        """Non-dominated successful entries (score up, complexity down), best score first.
-
-        Going up in complexity, a complexity level joins the front with its top-scoring entries
-        only when they beat everything simpler; entries equal in both objectives all stay.
-        """
-        by_complexity: dict[int, list[Entry]] = {}
-        for entry in self.entries.values():
-            if entry.result.ok:
-                by_complexity.setdefault(entry.result.complexity, []).append(entry)
-        front: list[Entry] = []
-        best_simpler = float("-inf")
-        for complexity in sorted(by_complexity):
-            level = by_complexity[complexity]
-            top = max(e.result.score for e in level)
-            if top > best_simpler:
-                front += [e for e in level if e.result.score == top]
-                best_simpler = top
-        return sorted(front, key=lambda e: (-e.result.score, e.result.complexity, e.tree.key))
+        """Non-dominated successful entries (score up, complexity down), best score first;
+        entries equal in both objectives all stay."""
+        return sorted(self._front.values(), key=lambda e: (-e.result.score, e.result.complexity, e.tree.key))
 
     def best(self) -> Entry | None:
         front = self.front()
         return front[0] if front else None
+
+    def front_signature(self) -> tuple:
+        return tuple((e.result.score, e.result.complexity) for e in self.front())
+
+    def improved_in(self, generation: int) -> bool:
+        """Did entries of ``generation`` change the front?"""
+        return self._generation == generation and self.front_signature() != self._front_before
+
+    def close(self) -> None:
+        self.log.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+
+
+class KeysBefore:
+    """Keys logged before ``generation`` plus keys drawn since: what breeding must not repeat.
+
+    Rows logged after a checkpoint (generation ``generation`` itself, from a killed session) are
+    left out, so a resumed run breeds exactly the children the uninterrupted run bred.
+    """
+
+    def __init__(self, log: EvaluationLog, generation: int):
+        self._log = log
+        self._generation = generation
+        self._drawn: set[str] = set()
+
+    def __contains__(self, key: str) -> bool:
+        if key in self._drawn:
+            return True
+        logged = self._log.generation_of(key)
+        return logged is not None and logged < self._generation
+
+    def add(self, key: str) -> None:
+        self._drawn.add(key)
+
+    @property
+    def drawn(self) -> int:
+        return len(self._drawn)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gp_automl.config import GENERATIONAL, MODES
 from gp_automl.data import CLASSIFICATION, front_steps, infer_task, read_table, split_target, to_matrix
 from gp_automl.errors import DataError, GPAutoMLError, RunDirError
 from gp_automl.estimator import GPClassifier, GPRegressor, resume
@@ -33,14 +34,23 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--out", help="run directory to create (default: runs/<data>-<time>)")
     fit.add_argument("--max-time-mins", type=float, default=None, help="wall-clock budget of the search")
     fit.add_argument("--generations", type=int, default=None)
+    fit.add_argument(
+        "--max-eval-time-mins", type=float, default=5, help="hard limit per pipeline; a pipeline past it is stopped"
+    )
     fit.add_argument("--population-size", type=int, default=50)
     fit.add_argument("--operators", default="default", help="catalog name (default, light) or a .toml file")
     fit.add_argument("--scoring", default=None, help="scikit-learn scorer name")
     fit.add_argument("--cv", type=int, default=5)
-    fit.add_argument("--scheduler", default=None, help="Dask scheduler address or scheduler file")
-    fit.add_argument("--n-workers", type=int, default=None, help="workers of the local cluster")
+    fit.add_argument(
+        "--scheduler", default=None,
+        help="Dask scheduler address, scheduler file, or jobqueue:KIND (slurm, pbs, sge, lsf, htcondor, local)",
+    )
+    fit.add_argument("--n-workers", type=int, default=None, help="workers of the local or jobqueue cluster")
     fit.add_argument("--seed", type=int, default=0)
-    fit.add_argument("--mode", default="generational", choices=["generational"])
+    fit.add_argument(
+        "--mode", default=GENERATIONAL, choices=MODES,
+        help="generational: deterministic for a seed; async: steady-state, keeps every worker busy",
+    )
     fit.add_argument("--early-stop", type=int, default=None, help="generations without front improvement")
     fit.add_argument("--checkpoint-interval", type=float, default=300, help="seconds between checkpoints")
     fit.add_argument("--verbosity", type=int, default=1)
@@ -94,6 +104,7 @@ def _fit(args: argparse.Namespace) -> int:
         generations=args.generations,
         population_size=args.population_size,
         max_time_mins=args.max_time_mins,
+        max_eval_time_mins=args.max_eval_time_mins,
         cv=args.cv,
         scoring=args.scoring,
         operators=args.operators,

@@ -9,7 +9,8 @@ from typing import Any
 from gp_automl.cv import check_scoring_name
 from gp_automl.errors import ConfigError
 
-MODES = ("generational",)
+GENERATIONAL, ASYNC = "generational", "async"
+MODES = (GENERATIONAL, ASYNC)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def make_settings(params: dict[str, Any], task: str) -> Settings:
     if p["generations"] is None and p["max_time_mins"] is None:
         raise ConfigError("set generations, max_time_mins, or both: otherwise the search never ends")
     if p["mode"] not in MODES:
-        raise ConfigError(f"mode must be one of {list(MODES)}, got {p['mode']!r} (the async mode is not built yet)")
+        raise ConfigError(f"mode must be one of {list(MODES)}, got {p['mode']!r}")
     check_scoring_name(p["scoring"])
     if not isinstance(p["operators"], (str, Path)):
         raise ConfigError("operators must be a shipped catalog name (e.g. 'default', 'light') or a .toml path")

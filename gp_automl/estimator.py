@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from contextlib import closing
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -103,10 +104,11 @@ class _GPBase(BaseEstimator):
         self.__dict__.pop("run_info_", None)  # from an earlier fit
         try:
             outcome = run_search(settings, dataset, catalog, run_dir, resuming, run_info, progress)
-            if not hasattr(self, "run_info_"):
-                self.run_info_ = run_info(outcome.seed, outcome.n_workers)
-            self.pipeline_context_ = PipelineContext(catalog, outcome.seed, dataset.front)
-            self._finish(settings, dataset, outcome, run_dir, data_path)
+            with closing(outcome.archive):
+                if not hasattr(self, "run_info_"):
+                    self.run_info_ = run_info(outcome.seed, outcome.n_workers)
+                self.pipeline_context_ = PipelineContext(catalog, outcome.seed, dataset.front)
+                self._finish(settings, dataset, outcome, run_dir, data_path)
         except KeyboardInterrupt:
             if run_dir is not None and hasattr(self, "run_info_"):
                 self.run_info_.update(status="interrupted", stop_reason="second interrupt", finished=_now())
@@ -128,7 +130,7 @@ class _GPBase(BaseEstimator):
             elapsed_seconds=round(outcome.elapsed, 3),
             evaluations=len(archive),
             evaluated_this_session=outcome.evaluated_now,
-            worker_utilization=round(self._progress.utilization(), 4),
+            worker_utilization=round(outcome.utilization, 4),
             failures=archive.failures,
             finished=_now(),
         )

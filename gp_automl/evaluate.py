@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from gp_automl.build import Call, build_pipeline
 from gp_automl.cv import Folds, scorer
+from gp_automl.isolate import run_with_limit
 from gp_automl.result import ERROR, OK, EvalResult
 from gp_automl.space import Catalog
 from gp_automl.tree import PipelineTree
@@ -34,6 +35,12 @@ class EvalContext:
     catalog: Catalog
     random_state: int | None
     front: tuple[Call, ...] = ()
+    limit_s: float | None = None  # hard per-pipeline time limit
+
+
+def evaluate_with_limit(tree: PipelineTree, context: EvalContext) -> EvalResult:
+    """The task the executors run: ``evaluate`` in a child process stopped at ``context.limit_s``."""
+    return run_with_limit(lambda: evaluate(tree, context), tree, context.limit_s)
 
 
 def evaluate(tree: PipelineTree, context: EvalContext) -> EvalResult:

@@ -2,7 +2,8 @@
 
 SQLite in WAL mode: each result is one committed transaction, so after a ``kill -9`` the log holds
 every evaluation that finished. It is also the memo cache across resumes: a key in the log is
-never evaluated again. Rows keep their arrival order (``id``), which the checkpoint relies on.
+never evaluated again. Rows keep their arrival order (``id``). Lookups go to the database, so
+the driver's memory does not grow with the number of evaluations.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from gp_automl.archive import Entry
 from gp_automl.errors import RunDirError
 from gp_automl.result import EvalResult
-from gp_automl.tree import parse
+from gp_automl.tree import PipelineTree, parse
 
 EVALUATION_LOG = "evaluations.sqlite"
 
@@ -34,6 +35,18 @@ CREATE TABLE IF NOT EXISTS evaluations (
     finished_at REAL NOT NULL
 )
 """
+
+
+_COLUMNS = "key, generation, status, score, fold_scores, complexity, seconds, error"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One logged evaluation: the tree, its result, and the generation it was bred in."""
+
+    tree: PipelineTree
+    result: EvalResult
+    generation: int
 
 
 class EvaluationLog:
@@ -68,24 +81,32 @@ class EvaluationLog:
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
 
-    def entries(self, first: int = 0, limit: int | None = None) -> Iterator[Entry]:
-        """Logged entries in arrival order, skipping the first ``first`` rows."""
-        rows = self._db.execute(
-            "SELECT key, generation, status, score, fold_scores, complexity, seconds, error"
-            " FROM evaluations ORDER BY id LIMIT ? OFFSET ?",
-            (-1 if limit is None else limit, first),
-        )
-        for key, generation, status, score, folds, complexity, seconds, error in rows:
-            result = EvalResult(
-                key=key,
-                status=status,
-                fold_scores=tuple(json.loads(folds)),
-                score=float("nan") if score is None else score,
-                complexity=complexity,
-                seconds=seconds,
-                error=error,
-            )
-            yield Entry(parse(key), result, generation)
+    def generation_of(self, key: str) -> int | None:
+        """The generation ``key`` was logged in, or None if it never was."""
+        row = self._db.execute("SELECT generation FROM evaluations WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def result(self, key: str) -> EvalResult | None:
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM evaluations WHERE key = ?", (key,)).fetchone()
+        return None if row is None else _result(row)
+
+    def entries(self, first: int = 0) -> Iterator[Entry]:
+        """Logged entries in arrival order from row ``first`` on; streamed, not loaded at once."""
+        for row in self._db.execute(f"SELECT {_COLUMNS} FROM evaluations ORDER BY id LIMIT -1 OFFSET ?", (first,)):
+            yield Entry(parse(row[0]), _result(row), row[1])
 
     def close(self) -> None:
         self._db.close()
+
+
+def _result(row: tuple) -> EvalResult:
+    key, _, status, score, folds, complexity, seconds, error = row
+    return EvalResult(
+        key=key,
+        status=status,
+        fold_scores=tuple(json.loads(folds)),
+        score=float("nan") if score is None else score,
+        complexity=complexity,
+        seconds=seconds,
+        error=error,
+    )

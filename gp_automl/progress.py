@@ -12,7 +12,6 @@ from typing import TextIO
 from tqdm import tqdm
 
 from gp_automl.archive import Archive, Entry
-from gp_automl.result import TIMEOUT
 
 
 class Progress:
@@ -62,17 +61,21 @@ class Progress:
 
     def status(self, archive: Archive, remaining: float | None) -> str:
         best = archive.best()
-        timeouts = sum(1 for e in archive.entries.values() if e.result.status == TIMEOUT)
         parts = [
             f"best {best.result.score:.4f} {best.tree.key[:60]}" if best else "best none yet",
-            f"failed {archive.failures - timeouts}",
-            f"timed out {timeouts}",
+            f"failed {archive.failures - archive.timeouts}",
+            f"timed out {archive.timeouts}",
             f"front {len(archive.front())}",
             f"workers {self.utilization():.0%} busy",
         ]
         if remaining is not None:
             parts.append(f"{remaining:.0f}s left")
         return ", ".join(parts)
+
+    def workers_ready(self, n_workers: int) -> None:
+        """Start the utilization clock: worker time counts from when the workers have the data."""
+        self.n_workers = n_workers
+        self.started = time.monotonic()
 
     def utilization(self) -> float:
         """Busy worker-seconds over available worker-seconds, this session."""

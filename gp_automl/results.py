@@ -51,7 +51,7 @@ class PipelineContext:
 
 def evaluations_frame(archive: Archive, pipelines: PipelineContext) -> pd.DataFrame:
     rows = []
-    for entry in archive.entries.values():
+    for entry in archive.entries():
         result = entry.result
         rows.append(
             {

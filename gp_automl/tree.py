@@ -14,6 +14,7 @@ import ast
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 DATA = "X"
@@ -36,17 +37,17 @@ class PipelineTree:
     def is_data(self) -> bool:
         return self.op == DATA
 
-    @property
+    @cached_property
     def key(self) -> str:
         return str(self)
 
-    @property
+    @cached_property
     def complexity(self) -> int:
         """Number of operators (data leaves and Combine joints are free)."""
         own = 0 if self.op in (DATA, COMBINE) else 1
         return own + sum(child.complexity for child in self.children)
 
-    @property
+    @cached_property
     def depth(self) -> int:
         return 1 + max((child.depth for child in self.children), default=0)
 

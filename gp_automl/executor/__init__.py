@@ -1,6 +1,6 @@
 """Where evaluations run: Dask (default) or in-process."""
 
-from gp_automl.executor.base import Executor
+from gp_automl.executor.base import Executor, evaluate_all
 from gp_automl.executor.dask import DaskExecutor
 from gp_automl.executor.local import InProcessExecutor
 
@@ -14,4 +14,4 @@ def make_executor(scheduler=None, n_workers: int | None = None) -> Executor:
     return DaskExecutor(scheduler, n_workers)
 
 
-__all__ = ["IN_PROCESS", "DaskExecutor", "Executor", "InProcessExecutor", "make_executor"]
+__all__ = ["IN_PROCESS", "DaskExecutor", "Executor", "InProcessExecutor", "evaluate_all", "make_executor"]

@@ -1,7 +1,13 @@
-"""The Executor interface: evaluate trees somewhere, hand back results as they complete."""
+"""The Executor interface: submit trees, collect results as they complete.
+
+Both loops use it: the generational loop submits a generation and waits for all of it
+(``evaluate_all``); the steady-state loop keeps the workers busy, submitting one new tree for each
+result that comes back.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
@@ -10,6 +16,7 @@ from gp_automl.result import EvalResult
 from gp_automl.tree import PipelineTree
 
 StopCheck = Callable[[], bool]
+POLL_S = 0.5  # how often a wait for results checks the deadline and stop requests
 
 
 def never_stop() -> bool:
@@ -24,11 +31,34 @@ class Executor(Protocol):
 
     def start(self, context: EvalContext) -> None: ...
 
-    def evaluate(
-        self, trees: Iterable[PipelineTree], deadline: float | None = None, should_stop: StopCheck = never_stop
-    ) -> Iterator[EvalResult]:
-        """Yield one result per tree in completion order; stop, cancelling the rest, at ``deadline``
-        (a ``time.monotonic()`` value) or as soon as ``should_stop()`` says so."""
+    def submit(self, tree: PipelineTree) -> None: ...
+
+    def results(self, timeout: float) -> list[EvalResult]:
+        """Results finished so far, waiting up to ``timeout`` seconds for the first one."""
         ...
 
+    @property
+    def in_flight(self) -> int: ...
+
+    def cancel_all(self) -> None: ...
+
     def close(self) -> None: ...
+
+
+def evaluate_all(
+    executor: Executor,
+    trees: Iterable[PipelineTree],
+    deadline: float | None = None,
+    should_stop: StopCheck = never_stop,
+) -> Iterator[EvalResult]:
+    """One result per tree in completion order; stops, cancelling the rest, at ``deadline``
+    (a ``time.monotonic()`` value) or as soon as ``should_stop()`` says so."""
+    for tree in trees:
+        executor.submit(tree)
+    try:
+        while executor.in_flight:
+            if should_stop() or (deadline is not None and time.monotonic() >= deadline):
+                return
+            yield from executor.results(POLL_S)
+    finally:
+        executor.cancel_all()

@@ -2,21 +2,23 @@
 
 Workers run one thread each (scikit-learn fits are CPU-bound and hold the GIL in places). The
 evaluation context (data, folds, catalog) is scattered to every worker once; each task then
-carries only its tree.
+carries only its tree. A worker that dies (killed by hand, by the OS, or by its nanny's memory
+limit) is replaced by its nanny and fetches the context from a peer; the tasks it was running are
+retried once elsewhere (``ALLOWED_FAILURES`` on the clusters we start), then recorded as
+"worker died".
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator
 
 import dask
 
-from gp_automl.errors import SchedulerError
-from gp_automl.evaluate import EvalContext, evaluate
-from gp_automl.executor.base import StopCheck, never_stop
+from gp_automl.errors import ConfigError, SchedulerError
+from gp_automl.evaluate import EvalContext, evaluate_with_limit
 from gp_automl.result import ERROR, EvalResult
 from gp_automl.tree import PipelineTree
 
@@ -25,8 +27,23 @@ CONNECT_TIMEOUT_S = 15
 # default, per comm). In the driver, which hosts a LocalCluster's scheduler, they made memory grow
 # by about 6 MiB per 1,000 tasks; switched off they add about 0.8 (benchmarks/README.md).
 DEVELOPER_LOGS = "distributed.admin.low-level-log-length"
-POLL_S = 0.5  # how often a wait for results checks the deadline and stop requests
 WORKER_WAIT_S = 60
+JOB_WAIT_S = 1800  # batch jobs may wait in the queue before the first worker starts
+RECOUNT_S = 10
+JOBQUEUE_PREFIX = "jobqueue:"
+JOBQUEUE_CLUSTERS = {
+    "slurm": "dask_jobqueue.SLURMCluster",
+    "pbs": "dask_jobqueue.PBSCluster",
+    "sge": "dask_jobqueue.SGECluster",
+    "lsf": "dask_jobqueue.LSFCluster",
+    "htcondor": "dask_jobqueue.HTCondorCluster",
+    "oar": "dask_jobqueue.OARCluster",
+    "moab": "dask_jobqueue.MoabCluster",
+    "local": "dask_jobqueue.local.LocalCluster",  # runs the "jobs" as local processes: for trying things out
+}
+# A task whose worker died is retried this many times before it fails as KilledWorker: once, so a
+# pipeline that kills workers cannot take the cluster down one worker after another.
+ALLOWED_FAILURES = "distributed.scheduler.allowed-failures"
 
 
 class DaskExecutor:
@@ -37,7 +54,9 @@ class DaskExecutor:
         self._client = None
         self._owns_client = False
         self._context = None
-        self.n_workers = 0
+        self._pending: dict = {}  # future -> tree
+        self._slots = 0
+        self._counted_at = 0.0
         self.description = ""
 
     def __enter__(self) -> DaskExecutor:
@@ -48,79 +67,112 @@ class DaskExecutor:
         self.close()
 
     def _connect(self) -> None:
-        from distributed import Client, LocalCluster
+        from distributed import Client
+        from distributed.deploy import Cluster
 
         scheduler = self._scheduler
+        wait_s = WORKER_WAIT_S
         if scheduler is None:
-            workers = self._requested_workers or os.cpu_count() or 1
-            try:
-                with dask.config.set({DEVELOPER_LOGS: 0}):
-                    self._cluster = LocalCluster(
-                        n_workers=workers,
-                        threads_per_worker=1,
-                        processes=True,
-                        dashboard_address=":0",
-                        silence_logs=logging.ERROR,
-                    )
-                    self._client = Client(self._cluster)
-            except RuntimeError as exc:
-                raise SchedulerError(
-                    f"could not start local Dask workers ({exc}); in a script, call fit() under "
-                    '`if __name__ == "__main__":` so that worker processes can import it safely'
-                ) from None
-            self._owns_client = True
-            where = f"LocalCluster with {workers} worker process(es)"
+            where = self._start_local_cluster()
         elif isinstance(scheduler, Client):
             self._client = scheduler
             where = f"existing client of {scheduler.scheduler.address}"
+        elif isinstance(scheduler, Cluster):
+            self._client = Client(scheduler)
+            self._owns_client = True
+            where = f"{type(scheduler).__name__} at {scheduler.scheduler_address}"
+            wait_s = JOB_WAIT_S
+        elif isinstance(scheduler, str) and scheduler.startswith(JOBQUEUE_PREFIX):
+            kind, workers = scheduler[len(JOBQUEUE_PREFIX) :], self._requested_workers or 1
+            with dask.config.set({DEVELOPER_LOGS: 0}):
+                self._cluster = _jobqueue_cluster(kind, workers)
+                self._client = Client(self._cluster)
+            self._owns_client = True
+            where = f"dask-jobqueue {kind} cluster, {workers} worker(s) requested"
+            wait_s = JOB_WAIT_S
         else:
             with dask.config.set({DEVELOPER_LOGS: 0}):
                 self._client = _connect_to(str(scheduler))
             self._owns_client = True
             where = f"scheduler {self._client.scheduler.address}"
-        self.n_workers = self._wait_for_workers()
+        self._wait_for_workers(wait_s)
         link = self._client.dashboard_link
         self.description = f"{where}; dashboard: {link}" if link else where
 
-    def _wait_for_workers(self) -> int:
+    def _start_local_cluster(self) -> str:
+        from distributed import Client, LocalCluster
+
+        workers = self._requested_workers or os.cpu_count() or 1
         try:
-            self._client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+            with dask.config.set({DEVELOPER_LOGS: 0, ALLOWED_FAILURES: 1}):
+                self._cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",
+                    silence_logs=logging.ERROR,
+                )
+                self._client = Client(self._cluster)
+        except RuntimeError as exc:
+            raise SchedulerError(
+                f"could not start local Dask workers ({exc}); in a script, call fit() under "
+                '`if __name__ == "__main__":` so that worker processes can import it safely'
+            ) from None
+        self._owns_client = True
+        return f"LocalCluster with {workers} worker process(es)"
+
+    def _wait_for_workers(self, wait_s: float) -> None:
+        try:
+            self._client.wait_for_workers(1, timeout=wait_s)
         except TimeoutError:
             self.close()
             raise SchedulerError(
-                f"the scheduler has no workers after {WORKER_WAIT_S} s; start some with `dask worker`"
+                f"the scheduler has no workers after {wait_s:g} s; start some with `dask worker`"
             ) from None
-        return len(self._client.scheduler_info(n_workers=-1)["workers"])
+        self._count_workers()
+
+    @property
+    def n_workers(self) -> int:
+        """Evaluation slots (worker threads) now; clusters grow and shrink, so looked up now and then."""
+        if self._client is not None and time.monotonic() - self._counted_at > RECOUNT_S:
+            self._count_workers()
+        return self._slots
+
+    def _count_workers(self) -> None:
+        try:
+            self._slots = max(1, sum(self._client.nthreads().values()))
+        except Exception:  # noqa: BLE001 - a scheduler briefly busy or reconnecting: keep the last count
+            pass
+        self._counted_at = time.monotonic()
 
     def start(self, context: EvalContext) -> None:
         self._context = self._client.scatter(context, broadcast=True, hash=False)
 
-    def evaluate(
-        self, trees: Iterable[PipelineTree], deadline: float | None = None, should_stop: StopCheck = never_stop
-    ) -> Iterator[EvalResult]:
+    def submit(self, tree: PipelineTree) -> None:
+        assert self._context is not None, "start() first"
+        self._pending[self._client.submit(evaluate_with_limit, tree, self._context, pure=False)] = tree
+
+    def results(self, timeout: float) -> list[EvalResult]:
         from distributed import wait
 
-        assert self._context is not None, "start() first"
-        pending = {self._client.submit(evaluate, tree, self._context, pure=False): tree for tree in trees}
+        if not self._pending:
+            return []
         try:
-            while pending:
-                if should_stop() or (deadline is not None and time.monotonic() >= deadline):
-                    return
-                try:
-                    done, _ = wait(list(pending), timeout=POLL_S, return_when="FIRST_COMPLETED")
-                except TimeoutError:
-                    continue
-                except Exception:  # noqa: BLE001 - futures cancelled under us, e.g. workers hit by the same Ctrl-C
-                    done = [future for future in pending if future.done()]
-                    if not done:
-                        if should_stop():
-                            return
-                        raise
-                for future in done:
-                    yield _result_of(future, pending.pop(future))
-        finally:
-            for future in pending:
-                future.cancel()
+            done, _ = wait(list(self._pending), timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            return []
+        except Exception:  # noqa: BLE001 - futures cancelled under us, e.g. workers hit by the same Ctrl-C
+            done = [future for future in self._pending if future.done()]
+        return [_result_of(future, self._pending.pop(future)) for future in done]
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._pending)
+
+    def cancel_all(self) -> None:
+        if self._pending and self._client is not None:
+            self._client.cancel(list(self._pending))
+        self._pending.clear()
 
     def close(self) -> None:
         """Shut down what we started; a cluster already half-gone (workers killed) must not hide the
@@ -158,3 +210,27 @@ def _result_of(future, tree: PipelineTree) -> EvalResult:
     except Exception as exc:  # noqa: BLE001 - KilledWorker, CancelledError, ...
         reason = "worker died" if type(exc).__name__ == "KilledWorker" else f"{type(exc).__name__}: {exc}"
         return EvalResult(key=tree.key, status=ERROR, complexity=tree.complexity, error=reason)
+
+
+def _jobqueue_cluster(kind: str, n_workers: int):
+    """A dask-jobqueue cluster of ``kind`` configured by the Dask config (its ``jobqueue.<kind>``
+    section, e.g. ~/.config/dask/jobqueue.yaml), scaled to ``n_workers`` workers."""
+    if kind not in JOBQUEUE_CLUSTERS:
+        raise ConfigError(f"unknown jobqueue cluster {kind!r}; use one of {sorted(JOBQUEUE_CLUSTERS)}")
+    module_name, class_name = JOBQUEUE_CLUSTERS[kind].rsplit(".", 1)
+    try:
+        cluster_class = getattr(importlib.import_module(module_name), class_name)
+    except ImportError:
+        raise SchedulerError(
+            f"{JOBQUEUE_PREFIX}{kind} needs dask-jobqueue: pip install 'gp_automl[jobqueue]'"
+        ) from None
+    try:
+        with dask.config.set({ALLOWED_FAILURES: 1}):
+            cluster = cluster_class()
+    except ValueError as exc:  # e.g. cores or memory not configured
+        raise SchedulerError(
+            f"cannot set up the {kind} cluster: {exc}. Set the jobqueue.{kind} section of the Dask config "
+            f"(~/.config/dask/jobqueue.yaml, or variables such as DASK_JOBQUEUE__{kind.upper()}__CORES)"
+        ) from None
+    cluster.scale(n=n_workers)
+    return cluster

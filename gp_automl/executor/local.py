@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable, Iterator
+from collections import deque
 
-from gp_automl.evaluate import EvalContext, evaluate
-from gp_automl.executor.base import StopCheck, never_stop
+from gp_automl.evaluate import EvalContext, evaluate_with_limit
 from gp_automl.result import EvalResult
 from gp_automl.tree import PipelineTree
 
@@ -17,6 +15,7 @@ class InProcessExecutor:
 
     def __init__(self) -> None:
         self._context: EvalContext | None = None
+        self._queue: deque[PipelineTree] = deque()
 
     def __enter__(self) -> InProcessExecutor:
         return self
@@ -27,14 +26,20 @@ class InProcessExecutor:
     def start(self, context: EvalContext) -> None:
         self._context = context
 
-    def evaluate(
-        self, trees: Iterable[PipelineTree], deadline: float | None = None, should_stop: StopCheck = never_stop
-    ) -> Iterator[EvalResult]:
+    def submit(self, tree: PipelineTree) -> None:
+        self._queue.append(tree)
+
+    def results(self, timeout: float) -> list[EvalResult]:
         assert self._context is not None, "start() first"
-        for tree in trees:
-            if should_stop() or (deadline is not None and time.monotonic() >= deadline):
-                return
-            yield evaluate(tree, self._context)
+        return [evaluate_with_limit(self._queue.popleft(), self._context)] if self._queue else []
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._queue)
+
+    def cancel_all(self) -> None:
+        self._queue.clear()
 
     def close(self) -> None:
         self._context = None
+        self._queue.clear()

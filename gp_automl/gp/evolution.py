@@ -9,7 +9,7 @@ seed fixes the search and the generator's state can be checkpointed.
 from __future__ import annotations
 
 import random
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from deap import tools
 
@@ -20,6 +20,16 @@ from gp_automl.gp.rng import drawing_from
 from gp_automl.gp.variation import Variation
 from gp_automl.space import Catalog
 from gp_automl.tree import PipelineTree
+
+NONDOMINATED_SORT = "log"  # DEAP's O(n log n) sort for two objectives; "standard" is O(n^2)
+
+
+class KeySet(Protocol):
+    """Keys breeding must not produce again (a set, or the archive's view of its log)."""
+
+    def __contains__(self, key: str) -> bool: ...
+
+    def add(self, key: str) -> None: ...
 
 
 class Scored(NamedTuple):
@@ -44,6 +54,7 @@ class Evolution:
         self.crossover_rate = crossover_rate
         self.max_depth = max_depth
         self.max_complexity = max_complexity
+        self._converted: dict[str, object] = {}  # key -> DEAP individual
 
     def random_tree(self) -> PipelineTree:
         with drawing_from(self.rng):
@@ -56,7 +67,7 @@ class Evolution:
             if tree.complexity <= self.max_complexity and individual.height <= self.max_depth:
                 return tree
 
-    def random_trees(self, count: int, seen: set[str], max_tries: int = 50) -> list[PipelineTree]:
+    def random_trees(self, count: int, seen: KeySet, max_tries: int = 50) -> list[PipelineTree]:
         """``count`` new trees whose keys are not in ``seen`` (which is updated)."""
         trees: list[PipelineTree] = []
         for _ in range(count * max_tries):
@@ -73,10 +84,10 @@ class Evolution:
         if len(scored) <= count:
             return list(scored)
         with drawing_from(self.rng):
-            chosen = tools.selNSGA2(self._individuals(scored), count)
+            chosen = tools.selNSGA2(self._individuals(scored), count, nd=NONDOMINATED_SORT)
         return [scored[i.index] for i in chosen]
 
-    def offspring(self, parents: list[Scored], count: int, seen: set[str], max_tries: int = 20) -> list[PipelineTree]:
+    def offspring(self, parents: list[Scored], count: int, seen: KeySet, max_tries: int = 20) -> list[PipelineTree]:
         """Children by crossover or mutation of tournament-chosen parents, all unseen."""
         if not parents:
             return self.random_trees(count, seen)
@@ -84,9 +95,9 @@ class Evolution:
             children = self._breed(parents, count, seen, max_tries)
         return children + self.random_trees(count - len(children), seen)
 
-    def _breed(self, parents: list[Scored], count: int, seen: set[str], max_tries: int) -> list[PipelineTree]:
+    def _breed(self, parents: list[Scored], count: int, seen: KeySet, max_tries: int) -> list[PipelineTree]:
         individuals = self._individuals(parents)
-        tools.selNSGA2(individuals, len(individuals))  # assigns crowding distances for the tournament
+        tools.selNSGA2(individuals, len(individuals), nd=NONDOMINATED_SORT)  # crowding distances for the tournament
         usable = len(individuals) - len(individuals) % 4
         pool = tools.selTournamentDCD(individuals, usable) if usable >= 4 else individuals
         children: list[PipelineTree] = []
@@ -105,12 +116,20 @@ class Evolution:
         return children
 
     def _individuals(self, scored: list[Scored]) -> list:
-        individuals = []
+        """DEAP individuals for scored trees; conversions are cached, since the async loop asks for
+        nearly the same population after every result."""
+        individuals, used = [], set()
         for index, (tree, score) in enumerate(scored):
-            individual = to_individual(tree, self.primitives)
+            individual = self._converted.get(tree.key) if tree.key not in used else None
+            if individual is None:
+                individual = to_individual(tree, self.primitives)
+                self._converted.setdefault(tree.key, individual)
+            used.add(tree.key)
             individual.fitness.values = (score, float(tree.complexity))
             individual.index = index
             individuals.append(individual)
+        if len(self._converted) > 4 * len(used) + 100:
+            self._converted = {key: self._converted[key] for key in used}
         return individuals
 
     def _copy(self, individual):

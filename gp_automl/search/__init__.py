@@ -1,6 +1,18 @@
 """Search loops: where variation (gp/) meets evaluation (executor/)."""
 
 from gp_automl.search.budget import EARLY_STOP, EXHAUSTED, GENERATIONS, INTERRUPTED, TIME, Budget
-from gp_automl.search.generational import GenerationalSearch, Hooks
+from gp_automl.search.generational import GenerationalSearch
+from gp_automl.search.hooks import Hooks
+from gp_automl.search.steady import SteadyStateSearch
 
-__all__ = ["EARLY_STOP", "EXHAUSTED", "GENERATIONS", "INTERRUPTED", "TIME", "Budget", "GenerationalSearch", "Hooks"]
+__all__ = [
+    "EARLY_STOP",
+    "EXHAUSTED",
+    "GENERATIONS",
+    "INTERRUPTED",
+    "TIME",
+    "Budget",
+    "GenerationalSearch",
+    "Hooks",
+    "SteadyStateSearch",
+]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +67,11 @@ class Catalog:
     skipped: tuple[str, ...] = field(default=())
 
     def __getitem__(self, name: str) -> OperatorSpec:
-        for spec in self.operators:
-            if spec.name == name:
-                return spec
-        raise KeyError(name)
+        return self._by_name[name]
+
+    @cached_property
+    def _by_name(self) -> dict[str, OperatorSpec]:
+        return {spec.name: spec for spec in self.operators}
 
     @property
     def models(self) -> tuple[OperatorSpec, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from distributed import Client
 from sklearn.datasets import load_breast_cancer
 
 from gp_automl import GPClassifier
+from tests.conftest import SHIPPED_DATA
 
 
 def dask_command(*args):
@@ -66,14 +68,41 @@ def scheduler_file(tmp_path_factory):
                 process.kill()
 
 
-@pytest.mark.parametrize("by", ["file", "address"])
-def test_search_on_an_existing_cluster(scheduler_file, by):
+@pytest.mark.parametrize("by, mode", [("file", "generational"), ("address", "async")])
+def test_search_on_an_existing_cluster(scheduler_file, by, mode):
     X, y = load_breast_cancer(return_X_y=True)
     scheduler = str(scheduler_file) if by == "file" else json.loads(scheduler_file.read_text())["address"]
     est = GPClassifier(
-        generations=2, population_size=8, operators="light", scheduler=scheduler, random_state=1, verbosity=0
+        generations=2, population_size=8, operators="light", scheduler=scheduler, mode=mode, random_state=1,
+        verbosity=0,
     )
     est.fit(X[:300], y[:300])
     assert est.run_info_["n_workers"] == 2
     assert len(est.evaluations_) == 24 and (est.evaluations_["status"] == "ok").sum() >= 20
     assert est.score(X[300:], y[300:]) > 0.85
+
+
+def test_search_through_dask_jobqueue_from_the_cli(tmp_path):
+    """dask-jobqueue's local job runner: the same machinery as SLURM/PBS, with local processes as jobs."""
+    out = tmp_path / "run"
+    env = {**os.environ, "DASK_JOBQUEUE__LOCAL__CORES": "1", "DASK_JOBQUEUE__LOCAL__MEMORY": "2GiB"}
+    done = subprocess.run(
+        [sys.executable, "-m", "gp_automl.cli", "fit", str(SHIPPED_DATA / "breast_cancer.csv"), "--target", "target",
+         "--operators", "light", "--generations", "1", "--population-size", "6", "--cv", "3",
+         "--scheduler", "jobqueue:local", "--n-workers", "2", "--out", str(out), "--mode", "async"],
+        capture_output=True, text=True, timeout=300, env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "dask-jobqueue local cluster, 2 worker(s) requested" in done.stdout
+    info = json.loads((out / "run.json").read_text())
+    assert info["status"] == "finished" and info["evaluations"] == 12 and info["n_workers"] == 2
+
+
+def test_jobqueue_without_its_settings_is_one_clear_error(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "gp_automl.cli", "fit", str(SHIPPED_DATA / "breast_cancer.csv"), "--target", "target",
+         "--generations", "1", "--scheduler", "jobqueue:local", "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 5 and "jobqueue.local section of the Dask config" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -110,20 +110,25 @@ def test_sigint_leaves_a_complete_resumable_run(tmp_path):
     assert run.returncode == 0 and "CV balanced_accuracy" in run.stdout
 
 
-def test_sigterm_from_a_batch_scheduler_leaves_a_resumable_run(tmp_path):
+@pytest.mark.parametrize("mode", ["generational", "async"])
+def test_sigterm_from_a_batch_scheduler_leaves_a_resumable_run(tmp_path, mode):
     out = tmp_path / "run"
-    process = start_cli("fit", CANCER, *SEARCH, "--generations", "200", "--out", out)
+    process = start_cli("fit", CANCER, *SEARCH, "--generations", "200", "--out", out, "--mode", mode)
     wait_for(lambda: (out / "checkpoint.json").exists())
     os.killpg(process.pid, signal.SIGTERM)
     process.communicate(timeout=300)
     generation = load_checkpoint(out / "checkpoint.json").generation
+    logged_before = logged_rows(out)
     resumed = subprocess.run(
         [sys.executable, "-m", "gp_automl.cli", "resume", str(out), "--max-time-mins", "0.2"],
         capture_output=True, text=True, timeout=600,
     )
     assert resumed.returncode == 0, resumed.stderr
     assert load_checkpoint(out / "checkpoint.json").generation >= generation
-    assert json.loads((out / "run.json").read_text())["resumed"]
+    info = json.loads((out / "run.json").read_text())
+    assert info["resumed"] and info["settings"]["mode"] == mode
+    assert logged_before + info["evaluated_this_session"] == logged_rows(out) == info["evaluations"]
+    assert pd.read_csv(out / "evaluations.csv")["key"].is_unique
 
 
 WRITER = """

@@ -127,6 +127,18 @@ def test_same_seed_same_search_on_one_or_two_workers(breast_cancer):
     pd.testing.assert_frame_equal(runs[0], runs[1])
 
 
+def test_async_mode_keeps_evolving_without_generation_barriers(breast_cancer, dask_client):
+    X, y = breast_cancer
+    est = GPClassifier(generations=3, population_size=8, operators="light", scheduler=dask_client, mode="async",
+                       random_state=0, verbosity=0)
+    est.fit(X[:300], y[:300])
+    evaluations = est.evaluations_
+    assert len(evaluations) == 8 * 4 and evaluations["key"].is_unique
+    assert est.run_info_["stop_reason"] == "generations" and est.run_info_["settings"]["mode"] == "async"
+    assert sorted(evaluations["generation"].unique()) == [0, 1, 2, 3]
+    assert est.score(X[300:], y[300:]) > 0.85
+
+
 def test_missing_values_are_imputed_inside_the_pipeline(breast_cancer, dask_client):
     X, y = breast_cancer
     X = X[:200].copy()
@@ -163,7 +175,7 @@ def test_bad_data_gives_one_clear_error(X, y, error, fragment):
         ({"generations": None, "max_time_mins": None}, "never ends"),
         ({"population_size": 1}, "population_size"),
         ({"scoring": "accuracy_typo"}, "unknown scoring"),
-        ({"mode": "async"}, "mode must be one of"),
+        ({"mode": "steady"}, "mode must be one of"),
         ({"cv": 1}, "cv must be"),
     ],
 )

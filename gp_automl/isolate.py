@@ -1,0 +1,100 @@
+"""Run one evaluation in a forked child process, so that a hard time limit can stop it.
+
+A thread stuck in C code or ``time.sleep`` cannot be stopped, but a process can: the worker forks,
+the child evaluates and sends its result back through a pipe, and at the limit the worker kills the
+child and records a timeout. A pipeline that crashes its process (a segfault, the kernel's
+out-of-memory killer) takes down only the child, so the worker stays in service. The child inherits
+the worker's copy of the data (copy-on-write), so nothing is sent again.
+
+Where ``os.fork`` does not exist (Windows) the evaluation runs inline and the limit is not enforced.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import pickle
+import select
+import signal
+import sys
+import time
+from collections.abc import Callable
+
+from gp_automl.result import ERROR, TIMEOUT, EvalResult
+from gp_automl.tree import PipelineTree
+
+CAN_FORK = hasattr(os, "fork")
+_PR_SET_PDEATHSIG = 1
+
+
+def run_with_limit(
+    evaluate: Callable[[], EvalResult], tree: PipelineTree, limit_s: float | None
+) -> EvalResult:
+    """``evaluate()`` in a child process, killed after ``limit_s`` seconds (None: no limit, inline)."""
+    if limit_s is None or not CAN_FORK:
+        return evaluate()
+    started = time.monotonic()
+    read_end, write_end = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the child: evaluate, report, and leave without running the worker's exit handlers
+        code = 1
+        try:
+            os.close(read_end)
+            _die_with_parent(parent)
+            payload = pickle.dumps(evaluate())
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(payload)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    try:
+        payload, finished = _read_until(read_end, started + limit_s)
+    finally:
+        os.close(read_end)
+    if not finished:
+        os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    seconds = time.monotonic() - started
+    if not finished:
+        return EvalResult(tree.key, TIMEOUT, complexity=tree.complexity, seconds=seconds,
+                          error=f"stopped at the {limit_s:g} s limit")
+    try:
+        return pickle.loads(payload)
+    except Exception:  # noqa: BLE001 - nothing (or half a result) came back: the child died
+        return EvalResult(tree.key, ERROR, complexity=tree.complexity, seconds=seconds, error=_death(status))
+
+
+def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
+    """Everything written to ``fd`` until its writer closes it; False if ``deadline`` came first."""
+    chunks = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return b"", False
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return b"".join(chunks), True
+            chunks.append(chunk)
+
+
+def _die_with_parent(parent: int) -> None:
+    """On Linux, have the kernel kill this child if its worker dies, so no evaluation outlives it."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the worker died before the request above took effect
+        os._exit(1)
+
+
+def _death(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        name = signal.Signals(os.WTERMSIG(status)).name
+        hint = " (out of memory?)" if name == "SIGKILL" else ""
+        return f"the evaluation process died: {name}{hint}"
+    return f"the evaluation process exited with code {os.WEXITSTATUS(status)} without a result"

@@ -1,0 +1,39 @@
+"""The hard time limit on one evaluation: a forked child, killed at the limit."""
+
+import os
+import signal
+import time
+
+from gp_automl.isolate import run_with_limit
+from gp_automl.result import ERROR, OK, TIMEOUT, EvalResult
+from gp_automl.tree import PipelineTree
+
+TREE = PipelineTree("X")
+
+
+def test_a_finished_evaluation_comes_back_whole():
+    result = run_with_limit(lambda: EvalResult(TREE.key, OK, (0.5, 0.7), 0.6, 1), TREE, 10)
+    assert result == EvalResult(TREE.key, OK, (0.5, 0.7), 0.6, 1)
+
+
+def test_a_stuck_evaluation_is_killed_at_the_limit():
+    started = time.monotonic()
+    result = run_with_limit(lambda: time.sleep(1000), TREE, 0.5)
+    assert result.status == TIMEOUT and 0.5 <= result.seconds < 3
+    assert time.monotonic() - started < 3
+
+
+def test_a_crashing_evaluation_is_an_error_not_a_dead_worker():
+    result = run_with_limit(lambda: os.kill(os.getpid(), signal.SIGKILL), TREE, 10)
+    assert result.status == ERROR and "SIGKILL" in result.error
+    assert os.getpid() > 0  # still here
+
+
+def test_a_large_result_is_read_completely():
+    big = tuple(float(i) for i in range(200_000))
+    result = run_with_limit(lambda: EvalResult(TREE.key, OK, big, 1.0, 1), TREE, 30)
+    assert result.fold_scores == big
+
+
+def test_without_a_limit_it_runs_inline():
+    assert run_with_limit(lambda: os.getpid(), TREE, None) == os.getpid()
