@@ -45,7 +45,7 @@ def summary(state: RunState, now: float | None = None) -> Section:
         ("target / task", f"{info.get('target') or '(unnamed)'} / {state.task}"),
         ("scoring", f"{state.scoring}, {settings['cv']}-fold CV (seed {info['seed']})"),
         ("budget", ", ".join(b for b in budget if b) or "none"),
-        ("population", settings["population_size"]),
+        ("population", f"{settings['population_size']}, {settings.get('mode', 'generational')} mode"),
         ("operators", f"{settings['operators']} ({info['catalog']})"),
         ("started", info.get("started", "")),
         ("finished", info.get("finished", "not yet")),
