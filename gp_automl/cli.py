@@ -1,4 +1,6 @@
-"""Command line: ``gp-automl fit | export | predict``. Errors become one line on stderr and an exit code."""
+"""Command line: ``gp-automl fit | resume | export | report | predict``.
+
+Errors become one line on stderr and an exit code."""
 
 from __future__ import annotations
 
@@ -67,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", help="script to write (default: RUN_DIR/best_pipeline.py)")
     export.add_argument("--front", action="store_true", help="one script per Pareto-front pipeline, in RUN_DIR/front/")
 
+    report = commands.add_parser("report", help="write report.html: what the search tried, what won and why")
+    report.add_argument("run_dir", help="a run directory, finished or still running")
+    report.add_argument("-o", "--output", help="HTML file to write (default: RUN_DIR/report.html)")
+
     predict = commands.add_parser("predict", help="predict new rows with the model saved in a run")
     predict.add_argument("run_dir")
     predict.add_argument("data", help="CSV or Parquet file with the training data's feature columns")
@@ -77,9 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        command = {"fit": _fit, "resume": _resume, "export": _export, "report": _report, "predict": _predict}
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning(warnings.showwarning)
-            return {"fit": _fit, "resume": _resume, "export": _export, "predict": _predict}[args.command](args)
+            return command[args.command](args)
     except GPAutoMLError as exc:
         print(f"gp-automl: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -178,6 +185,13 @@ def _export(args: argparse.Namespace) -> int:
     )
     atomic_write_text(output, script)
     print(f"wrote {output}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from gp_automl.report import write_report  # matplotlib loads only for this command
+
+    print(f"wrote {write_report(args.run_dir, args.output)}")
     return 0
 
 

@@ -236,6 +236,20 @@ class _GPBase(BaseEstimator):
         """Predictions in the original labels (strings, booleans, ...) for classification."""
         return self.fitted_pipeline_.predict(self._rows(X))
 
+    def plot_pareto_front(self, ax=None):
+        """Score against complexity of every evaluated pipeline, the front and the winner (a Figure)."""
+        from gp_automl.plots import plot_pareto_front  # matplotlib loads only when plotting
+
+        check_is_fitted(self, "fitted_pipeline_")
+        return plot_pareto_front(self.evaluations_, self.best_tree_.key, self.run_info_["settings"]["scoring"], ax=ax)
+
+    def plot_convergence(self):
+        """Best CV score so far against the number of evaluations (a Figure)."""
+        from gp_automl.plots import plot_convergence
+
+        check_is_fitted(self, "fitted_pipeline_")
+        return plot_convergence(self.evaluations_, self.run_info_["settings"]["scoring"])
+
     def score(self, X, y, sample_weight=None) -> float:
         """The search's scoring (e.g. balanced accuracy, R2) of the refit pipeline on (X, y)."""
         scorer = get_scorer(self.scoring or self._default_scoring)

@@ -1,0 +1,126 @@
+"""A run directory as the report sees it: run.json and the evaluation log, read without writing.
+
+Works on a finished run and on one still running: the log (``evaluations.sqlite``) is opened
+read-only and read through its documented columns, so a search that is appending to it is never
+disturbed, and a run without ``model.pkl`` yet has its current best taken from the log.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gp_automl.errors import RunDirError
+from gp_automl.front import fronts_from_run
+from gp_automl.journal import EVALUATION_LOG
+from gp_automl.plots import pareto_front
+from gp_automl.results import PipelineContext
+from gp_automl.rundir import RUN_JSON, RunDir
+from gp_automl.space import load_catalog
+from gp_automl.tree import PipelineTree, parse
+
+RUNNING = "running"
+_COLUMNS = "id, key, generation, status, score, fold_scores, complexity, seconds, error, finished_at"
+
+
+@dataclass(frozen=True)
+class RunState:
+    """run.json (``info``) and every logged evaluation (``evaluations``, in arrival order)."""
+
+    path: Path
+    info: dict
+    evaluations: pd.DataFrame
+
+    @property
+    def task(self) -> str:
+        return self.info["task"]
+
+    @property
+    def scoring(self) -> str:
+        return self.info["settings"]["scoring"]
+
+    @property
+    def in_progress(self) -> bool:
+        return self.info.get("status") == RUNNING
+
+    @property
+    def front(self) -> pd.DataFrame:
+        return pareto_front(self.evaluations)
+
+    @property
+    def winner(self) -> pd.Series | None:
+        """The refit winner of a finished run; while running, the best of the log so far."""
+        key = None if self.in_progress else self.info.get("best_key")
+        rows = self.evaluations[self.evaluations["key"] == key] if key else self.front.head(1)
+        return None if rows.empty else rows.iloc[0]
+
+    @property
+    def winner_tree(self) -> PipelineTree | None:
+        winner = self.winner
+        return None if winner is None else parse(winner["key"])
+
+    def pipelines(self) -> PipelineContext:
+        """What turns a logged key into the exact pipeline the search evaluated."""
+        return PipelineContext(
+            load_catalog(self.info["catalog"], self.task), self.info["seed"], fronts_from_run(self.info["data"])
+        )
+
+
+def load_run(run_dir: str | Path) -> RunState:
+    """Read a run directory, finished or in progress; ``RunDirError`` if it is not one."""
+    folder = RunDir(run_dir)
+    if not folder.path.is_dir():
+        raise RunDirError(f"run directory {folder.path} not found")
+    info = folder.read_json(RUN_JSON)
+    for field in ("task", "settings", "data", "seed", "catalog"):
+        if field not in info:
+            raise RunDirError(f"{folder.file(RUN_JSON)} lacks {field!r}: not a gp_automl run.json")
+    return RunState(folder.path, info, read_evaluations(folder.file(EVALUATION_LOG), info.get("started")))
+
+
+def read_evaluations(path: Path, started: str | None = None) -> pd.DataFrame:
+    """The evaluation log as a table (arrival order), with ``score_std`` and ``elapsed`` seconds since ``started``."""
+    columns = [c.strip() for c in _COLUMNS.split(",")]
+    if not path.exists():
+        rows: list[tuple] = []
+    else:
+        try:
+            with _read_only(path) as db:
+                rows = db.execute(f"SELECT {_COLUMNS} FROM evaluations ORDER BY id").fetchall()
+        except sqlite3.Error as exc:
+            raise RunDirError(f"{path} could not be read: {exc}") from None
+    frame = pd.DataFrame(rows, columns=columns).drop(columns="id")
+    frame["fold_scores"] = [json.loads(text) for text in frame["fold_scores"]]
+    frame["score"] = frame["score"].astype(float)
+    frame["score_std"] = [float(np.std(folds)) if folds else float("nan") for folds in frame["fold_scores"]]
+    start = _timestamp(started)
+    frame["elapsed"] = frame["finished_at"].astype(float) - start if start is not None else float("nan")
+    return frame
+
+
+class _read_only:
+    """A read-only connection (``mode=ro``): never creates, locks for writing, or checkpoints the log."""
+
+    def __init__(self, path: Path):
+        self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self.db
+
+    def __exit__(self, *exc) -> None:
+        self.db.close()
+
+
+def _timestamp(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return None
