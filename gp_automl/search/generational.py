@@ -13,28 +13,19 @@ an uninterrupted one would.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from gp_automl.archive import Archive, KeysBefore
+from gp_automl.archive import KeysBefore
 from gp_automl.checkpoint import SearchState
-from gp_automl.executor import Executor, evaluate_all
-from gp_automl.gp import Evolution, Scored
-from gp_automl.search.budget import EXHAUSTED, INTERRUPTED, TIME, Budget
-from gp_automl.search.hooks import Hooks
+from gp_automl.executor import evaluate_all
+from gp_automl.gp import Scored
+from gp_automl.search.budget import EXHAUSTED, INTERRUPTED, TIME
+from gp_automl.search.loop import SearchLoop
 from gp_automl.tree import PipelineTree, parse
 
 
 @dataclass
-class GenerationalSearch:
-    evolution: Evolution
-    executor: Executor
-    archive: Archive
-    budget: Budget
-    population_size: int
-    hooks: Hooks = field(default_factory=Hooks)
-    checkpoint_interval: float | None = None  # seconds between checkpoints inside a generation
-    _last_checkpoint: float = 0.0
-
+class GenerationalSearch(SearchLoop):
     def run(self, start: SearchState | None = None) -> str:
         """Run until a stop rule fires; returns the rule's name."""
         self._last_checkpoint = time.monotonic()
@@ -100,10 +91,7 @@ class GenerationalSearch:
         todo = [tree for tree in trees if tree.key not in self.archive]
         for result in evaluate_all(self.executor, todo, self.budget.deadline, lambda: self.budget.interrupted):
             self.hooks.on_result(self.archive.add(by_key[result.key], result, generation))
-            due = self.checkpoint_interval is not None and (
-                time.monotonic() - self._last_checkpoint >= self.checkpoint_interval
-            )
-            if population is not None and due:
+            if population is not None and self._checkpoint_due():
                 self._checkpoint(generation, population, pending=trees)
         results = [self.archive.result(tree.key) for tree in trees]
         pairs = zip(trees, results, strict=True)
@@ -111,16 +99,4 @@ class GenerationalSearch:
         return scored, all(results)
 
     def _checkpoint(self, generation: int, population: list[Scored], pending: list[PipelineTree] = ()) -> None:
-        self._last_checkpoint = time.monotonic()
-        self.hooks.on_checkpoint(
-            SearchState(
-                generation=generation,
-                population=tuple((s.tree.key, s.score) for s in population),
-                pending=tuple(tree.key for tree in pending),
-                rng_state=self.evolution.rng.getstate(),
-                logged=len(self.archive),
-                elapsed=self.budget.elapsed(),
-                stale_generations=self.budget.stale_generations,
-            )
-        )
-
+        self._save(generation, population, (tree.key for tree in pending))

@@ -17,31 +17,22 @@ from dataclasses import dataclass, field
 
 from gp_automl.archive import Archive
 from gp_automl.checkpoint import SearchState
-from gp_automl.executor import Executor
 from gp_automl.executor.base import POLL_S
-from gp_automl.gp import Evolution, Scored
+from gp_automl.gp import Scored
 from gp_automl.result import EvalResult
-from gp_automl.search.budget import EXHAUSTED, INTERRUPTED, TIME, Budget
-from gp_automl.search.hooks import Hooks
+from gp_automl.search.budget import EXHAUSTED, INTERRUPTED, TIME
+from gp_automl.search.loop import SearchLoop
 from gp_automl.tree import PipelineTree, parse
 
 EXTRA_IN_FLIGHT = 1.5  # trees in flight per worker: one running, the next already queued
 
 
 @dataclass
-class SteadyStateSearch:
-    evolution: Evolution
-    executor: Executor
-    archive: Archive
-    budget: Budget
-    population_size: int
-    hooks: Hooks = field(default_factory=Hooks)
-    checkpoint_interval: float | None = None
+class SteadyStateSearch(SearchLoop):
     population: list[Scored] = field(default_factory=list)
     _in_flight: dict[str, PipelineTree] = field(default_factory=dict)
     _generation: int = 0
     _results_in_generation: int = 0
-    _last_checkpoint: float = 0.0
 
     def run(self, start: SearchState | None = None) -> str:
         """Run until a stop rule fires; returns the rule's name."""
@@ -62,9 +53,7 @@ class SteadyStateSearch:
                     continue  # results of evaluations the stop itself cut short are not results
                 for result in results:
                     self._take(result)
-                if self.checkpoint_interval is not None and (
-                    time.monotonic() - self._last_checkpoint >= self.checkpoint_interval
-                ):
+                if self._checkpoint_due():
                     self._checkpoint()
         finally:
             self.executor.cancel_all()
@@ -119,18 +108,7 @@ class SteadyStateSearch:
                 self.executor.submit(tree)
 
     def _checkpoint(self) -> None:
-        self._last_checkpoint = time.monotonic()
-        self.hooks.on_checkpoint(
-            SearchState(
-                generation=self._generation,  # in progress
-                population=tuple((s.tree.key, s.score) for s in self.population),
-                pending=tuple(self._in_flight),
-                rng_state=self.evolution.rng.getstate(),
-                logged=len(self.archive),
-                elapsed=self.budget.elapsed(),
-                stale_generations=self.budget.stale_generations,
-            )
-        )
+        self._save(self._generation, self.population, self._in_flight)  # the generation in progress
 
 
 class _Unseen:

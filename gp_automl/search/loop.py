@@ -1,0 +1,45 @@
+"""What both search loops share: their parts, and writing a checkpoint of where they are."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from gp_automl.archive import Archive
+from gp_automl.checkpoint import SearchState
+from gp_automl.executor import Executor
+from gp_automl.gp import Evolution, Scored
+from gp_automl.search.budget import Budget
+from gp_automl.search.hooks import Hooks
+
+
+@dataclass
+class SearchLoop:
+    evolution: Evolution
+    executor: Executor
+    archive: Archive
+    budget: Budget
+    population_size: int
+    hooks: Hooks = field(default_factory=Hooks)
+    checkpoint_interval: float | None = None  # seconds between checkpoints besides the regular ones
+    _last_checkpoint: float = field(default_factory=time.monotonic)
+
+    def _checkpoint_due(self) -> bool:
+        return self.checkpoint_interval is not None and (
+            time.monotonic() - self._last_checkpoint >= self.checkpoint_interval
+        )
+
+    def _save(self, generation: int, population: list[Scored], pending: Iterable[str] = ()) -> None:
+        self._last_checkpoint = time.monotonic()
+        self.hooks.on_checkpoint(
+            SearchState(
+                generation=generation,
+                population=tuple((s.tree.key, s.score) for s in population),
+                pending=tuple(pending),
+                rng_state=self.evolution.rng.getstate(),
+                logged=len(self.archive),
+                elapsed=self.budget.elapsed(),
+                stale_generations=self.budget.stale_generations,
+            )
+        )
