@@ -94,14 +94,21 @@ class Markup(str):
     """Text that is already HTML (built here from escaped parts) and must not be escaped again."""
 
 
-def table(frame: pd.DataFrame, numeric: Sequence[str] = (), row_class: Sequence[str] | None = None) -> str:
-    """A DataFrame as an HTML table, every cell escaped; ``numeric`` columns right-aligned."""
+def table(
+    frame: pd.DataFrame,
+    numeric: Sequence[str] = (),
+    row_class: Sequence[str] | None = None,
+    markup: Sequence[str] = (),
+) -> str:
+    """A DataFrame as an HTML table, every cell escaped but those of the ``markup`` columns (HTML built
+    here from escaped parts: pandas may store a ``Markup`` as a plain string); ``numeric`` columns
+    right-aligned."""
     head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
     rows = []
     for i, row in enumerate(frame.itertuples(index=False)):
         cls = f' class="{escape(row_class[i])}"' if row_class and row_class[i] else ""
         cells = "".join(
-            f"<td{_NUM if column in numeric else ''}>{_cell(value)}</td>"
+            f"<td{_NUM if column in numeric else ''}>{str(value) if column in markup else _cell(value)}</td>"
             for column, value in zip(frame.columns, row, strict=True)
         )
         rows.append(f"<tr{cls}>{cells}</tr>")

@@ -92,7 +92,8 @@ def pareto(state: RunState) -> Section:
         ),
     ]
     if len(front):
-        parts.append(table(rows.sort_values("complexity"), numeric=["complexity", f"CV {state.scoring}", "± std"]))
+        numeric = ["complexity", f"CV {state.scoring}", "± std"]
+        parts.append(table(rows.sort_values("complexity"), numeric=numeric, markup=["pipeline"]))
     return "pareto-front", "Pareto front", "\n".join(parts)
 
 
@@ -138,7 +139,12 @@ def leaderboard(state: RunState) -> Section:
         "leaderboard",
         "Leaderboard",
         paragraph(text)
-        + table(frame, numeric=["#", "complexity", "fit time (s, all folds)", "generation"], row_class=classes),
+        + table(
+            frame,
+            numeric=["#", "complexity", "fit time (s, all folds)", "generation"],
+            row_class=classes,
+            markup=["pipeline"],
+        ),
     )
 
 

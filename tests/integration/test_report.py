@@ -85,7 +85,9 @@ def assert_complete(page: Page, images: int) -> str:
     for src in page.images:
         width, height = png_size(src)
         assert width > 100 and height > 100
-    return " ".join(page.text)
+    text = " ".join(page.text)
+    assert "<code>" not in text, "markup built by the report was escaped into visible text"
+    return text
 
 
 @pytest.fixture(scope="module")

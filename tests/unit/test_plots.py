@@ -72,7 +72,8 @@ def test_text_reaches_the_page_escaped():
         hostile, hostile, [("s", hostile, table(pd.DataFrame({hostile: [hostile, 1.5]})) + facts([(hostile, hostile)]))]
     )
     assert "<script>" not in html and "&lt;script&gt;" in html
-    assert table(pd.DataFrame({"c": [Markup("<code>kept</code>")]})).count("<code>kept</code>") == 1
+    kept = pd.DataFrame({"c": [Markup("<code>kept</code>")], "d": ["<b>"]})
+    assert table(kept, markup=["c"]).count("<code>kept</code>") == 1 and "&lt;b&gt;" in table(kept, markup=["c"])
 
 
 def test_the_shape_of_a_pipeline_forgets_its_hyperparameters():
