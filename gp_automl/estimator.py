@@ -151,6 +151,7 @@ class _GPBase(BaseEstimator):
             evaluated_this_session=outcome.evaluated_now,
             worker_utilization=round(outcome.utilization, 4),
             driver_cpu_seconds=round(outcome.driver_cpu, 3),
+            evaluating_seconds=round(outcome.evaluating, 3),
             failures=archive.failures,
             finished=_now(),
         )

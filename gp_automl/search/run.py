@@ -41,6 +41,7 @@ class SearchOutcome:
     elapsed: float  # search seconds (all sessions) when the loop stopped, before shutdown and refit
     utilization: float  # busy worker-seconds / available worker-seconds, this session
     driver_cpu: float  # CPU seconds of the driver process during the loop (with a LocalCluster: its scheduler too)
+    evaluating: float  # wall seconds from workers ready to the loop's end, this session (no start-up)
 
 
 def run_search(
@@ -109,11 +110,12 @@ def run_search(
                 reason = search.run(start)
             elapsed, utilization = budget.elapsed(), progress.utilization()
             driver_cpu = time.process_time() - cpu_started
+            evaluating = time.monotonic() - progress.started
         except BaseException:
             archive.close()
             raise
     return SearchOutcome(
-        archive, reason, budget, seed, executor.n_workers, evaluated_now, elapsed, utilization, driver_cpu
+        archive, reason, budget, seed, executor.n_workers, evaluated_now, elapsed, utilization, driver_cpu, evaluating
     )
 
 
