@@ -42,9 +42,9 @@ def test_a_pipeline_that_sleeps_forever_is_stopped_at_the_limit(tmp_path, monkey
 
 def test_killing_a_worker_mid_run_does_not_stop_the_search(tmp_path):
     out = tmp_path / "run"
-    cli = start_cli("fit", CANCER, "--target", "target", "--operators", "light", "--population-size", "8",
-                    "--generations", "4", "--n-workers", "2", "--seed", "5", "--out", out)
-    wait_for(lambda: logged_rows(out) >= 10)
+    cli = start_cli("fit", CANCER, "--target", "target", "--operators", "light", "--population-size", "6",
+                    "--generations", "2", "--cv", "3", "--n-workers", "2", "--seed", "5", "--out", out)
+    wait_for(lambda: logged_rows(out) >= 4)
     workers = [p for p in psutil.Process(cli.pid).children() if "spawn_main" in " ".join(p.cmdline())]
     assert len(workers) == 2
     workers[0].send_signal(signal.SIGKILL)
@@ -52,7 +52,7 @@ def test_killing_a_worker_mid_run_does_not_stop_the_search(tmp_path):
     assert cli.returncode == 0, stderr
     info = json.loads((out / "run.json").read_text())
     assert info["status"] == "finished" and info["stop_reason"] == "generations"
-    assert info["evaluations"] == 8 * 5
+    assert info["evaluations"] == 6 * 3
     assert "Traceback" not in stderr
 
 
