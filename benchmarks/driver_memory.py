@@ -50,9 +50,16 @@ def main() -> None:
     samples: list[tuple[int, int]] = []
     done = threading.Event()
 
+    def searching() -> bool:
+        """Until run.json leaves ``running``: the refit and the result tables after it are not the search."""
+        try:
+            return json.loads((run_dir / "run.json").read_text())["status"] == "running"
+        except (OSError, ValueError, KeyError):
+            return True  # not written yet, or being replaced
+
     def sample() -> None:
         peak = 0
-        while not done.is_set():
+        while not done.is_set() and searching():
             count, rss = logged(run_dir), me.memory_info().rss
             peak = max(peak, rss)
             samples.append((count, rss))
