@@ -12,10 +12,10 @@ is bred, so unlike the generational loop a seed does not fix the result.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 
-from gp_automl.archive import Archive
 from gp_automl.checkpoint import SearchState
 from gp_automl.executor.base import POLL_S
 from gp_automl.gp import Scored
@@ -63,7 +63,9 @@ class SteadyStateSearch(SearchLoop):
         wanted = max(1, round(EXTRA_IN_FLIGHT * self.executor.n_workers)) - len(self._in_flight)
         if wanted <= 0:
             return
-        unseen = _Unseen(self.archive, self._in_flight)
+        unseen = self.archive.keys_before(sys.maxsize)  # anything logged, plus what is in flight
+        for key in self._in_flight:
+            unseen.add(key)
         submitted = len(self.archive) + len(self._in_flight)
         if submitted < self.population_size or not self.population:
             children = self.evolution.random_trees(wanted, unseen)
@@ -109,17 +111,3 @@ class SteadyStateSearch(SearchLoop):
 
     def _checkpoint(self) -> None:
         self._save(self._generation, self.population, self._in_flight)  # the generation in progress
-
-
-class _Unseen:
-    """Logged or in flight: what breeding must not produce again. Memory: the in-flight set only."""
-
-    def __init__(self, archive: Archive, in_flight: dict[str, PipelineTree]):
-        self._archive = archive
-        self._drawn = set(in_flight)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._drawn or key in self._archive
-
-    def add(self, key: str) -> None:
-        self._drawn.add(key)
