@@ -106,3 +106,13 @@ def test_jobqueue_without_its_settings_is_one_clear_error(tmp_path):
     )
     assert done.returncode == 5 and "jobqueue.local section of the Dask config" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_unknown_jobqueue_kind_is_one_clear_error(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "gp_automl.cli", "fit", str(SHIPPED_DATA / "breast_cancer.csv"), "--target", "target",
+         "--generations", "1", "--scheduler", "jobqueue:nope", "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 4 and "unknown jobqueue cluster 'nope'" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "run").exists()
