@@ -9,8 +9,8 @@ from typing import Any
 from gp_automl.cv import check_scoring_name
 from gp_automl.errors import ConfigError
 
-GENERATIONAL, ASYNC = "generational", "async"
-MODES = (GENERATIONAL, ASYNC)
+GENERATIONAL, ASYNC, RANDOM = "generational", "async", "random"
+MODES = (GENERATIONAL, ASYNC, RANDOM)
 
 
 @dataclass(frozen=True)
