@@ -86,7 +86,7 @@ DATASETS = {
 SUITES = {
     "smoke": Suite(("breast_cancer",), (10,), 1, ("gp_automl", "random")),
     "quick": Suite(tuple(DATASETS), (60,), 3, ("gp_automl", "random", "tpot")),
-    "full": Suite(tuple(DATASETS), (60, 180, 600), 5, ("gp_automl", "gp_automl_async", "random", "tpot", "flaml")),
+    "full": Suite(tuple(DATASETS), (180, 600), 5, ("gp_automl", "gp_automl_async", "random", "tpot", "flaml")),
 }
 
 
