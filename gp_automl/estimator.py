@@ -59,6 +59,8 @@ class _GPBase(BaseEstimator):
         checkpoint_interval=300,
         random_state=0,
         verbosity=1,
+        allow_modules=(),
+        security=None,
     ):
         self.generations = generations
         self.population_size = population_size
@@ -75,6 +77,8 @@ class _GPBase(BaseEstimator):
         self.checkpoint_interval = checkpoint_interval
         self.random_state = random_state
         self.verbosity = verbosity
+        self.allow_modules = allow_modules
+        self.security = security
 
     _default_scoring = ""
 
@@ -93,7 +97,7 @@ class _GPBase(BaseEstimator):
         params["scoring"] = params["scoring"] or self._default_scoring
         settings = make_settings(params, self._task)
         dataset = prepare(X, y, self._task, settings.cv)
-        catalog = load_catalog(settings.operators, self._task)
+        catalog = load_catalog(settings.operators, self._task, settings.allow_modules)
         run_dir = RunDir(settings.checkpoint_dir) if settings.checkpoint_dir else None
         if run_dir is not None and not resuming:
             run_dir.check_new()
@@ -276,13 +280,22 @@ class GPRegressor(RegressorMixin, _GPBase):
 
 
 def resume(
-    run_dir: str | Path, max_time_mins: float | None = None, X=None, y=None, scheduler=None, verbosity: int = 1
+    run_dir: str | Path,
+    max_time_mins: float | None = None,
+    X=None,
+    y=None,
+    scheduler=None,
+    verbosity: int = 1,
+    allow_modules: tuple[str, ...] = (),
+    security=None,
 ) -> _GPBase:
     """Continue the search in ``run_dir`` (stopped, interrupted or killed) and return the fitted estimator.
 
     X and y default to the CSV file the run was started on; they must be the same data. With a
     seed, a resumed generational run ends with the same result as an uninterrupted one.
     ``max_time_mins`` replaces the run's total budget (time already spent counts against it).
+    ``allow_modules`` and ``security`` are never read from the run directory: a run.json cannot
+    widen what gets imported, and certificates stay out of it; give them again.
     """
     folder = RunDir(run_dir)
     info = folder.read_json()
@@ -295,6 +308,8 @@ def resume(
         verbosity=verbosity,
         scheduler=scheduler or settings["scheduler"],
         random_state=info["seed"],  # the seed actually used, also when the run was started unseeded
+        allow_modules=tuple(allow_modules),
+        security=security,
     )
     if max_time_mins is not None:
         settings["max_time_mins"] = max_time_mins

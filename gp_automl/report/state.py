@@ -36,6 +36,7 @@ class RunState:
     path: Path
     info: dict
     evaluations: pd.DataFrame
+    allow_modules: tuple[str, ...] = ()  # the user's opt-in for the run's catalog (never read from run.json)
 
     @property
     def task(self) -> str:
@@ -68,12 +69,16 @@ class RunState:
     def pipelines(self) -> PipelineContext:
         """What turns a logged key into the exact pipeline the search evaluated."""
         return PipelineContext(
-            load_catalog(self.info["catalog"], self.task), self.info["seed"], fronts_from_run(self.info["data"])
+            load_catalog(self.info["catalog"], self.task, self.allow_modules),
+            self.info["seed"],
+            fronts_from_run(self.info["data"]),
         )
 
 
-def load_run(run_dir: str | Path) -> RunState:
-    """Read a run directory, finished or in progress; ``RunDirError`` if it is not one."""
+def load_run(run_dir: str | Path, allow_modules: tuple[str, ...] = ()) -> RunState:
+    """Read a run directory, finished or in progress; ``RunDirError`` if it is not one.
+
+    ``allow_modules``: modules outside the trusted packages that the run's catalog may name."""
     folder = RunDir(run_dir)
     if not folder.path.is_dir():
         raise RunDirError(f"run directory {folder.path} not found")
@@ -81,7 +86,8 @@ def load_run(run_dir: str | Path) -> RunState:
     for field in ("task", "settings", "data", "seed", "catalog"):
         if field not in info:
             raise RunDirError(f"{folder.file(RUN_JSON)} lacks {field!r}: not a gp_automl run.json")
-    return RunState(folder.path, info, read_evaluations(folder.file(EVALUATION_LOG), info.get("started")))
+    evaluations = read_evaluations(folder.file(EVALUATION_LOG), info.get("started"))
+    return RunState(folder.path, info, evaluations, tuple(allow_modules))
 
 
 def read_evaluations(path: Path, started: str | None = None) -> pd.DataFrame:
