@@ -195,7 +195,7 @@ def _summary(estimator, out: str) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     run_dir = RunDir(args.run_dir)
-    info = run_dir.read_json()
+    info = run_dir.read_run()
     if "best_key" not in info:
         raise RunDirError(f"{run_dir.path} holds no finished run (status {info.get('status')!r})")
     pipelines = PipelineContext(
@@ -237,7 +237,7 @@ def _report(args: argparse.Namespace) -> int:
 
 def _predict(args: argparse.Namespace) -> int:
     run_dir = RunDir(args.run_dir)
-    info = run_dir.read_json()
+    info = run_dir.read_run()
     model = run_dir.read_model()
     frame = read_table(args.data)
     data = info["data"]

@@ -27,7 +27,7 @@ from gp_automl.data import (
     read_table,
     split_target,
 )
-from gp_automl.errors import DataError, SearchError
+from gp_automl.errors import DataError, RunDirError, SearchError
 from gp_automl.progress import Progress
 from gp_automl.results import PipelineContext, evaluations_frame, export_script, front_frame, script_info
 from gp_automl.rundir import BEST_PIPELINE, EVALUATIONS, PARETO_FRONT, RUN_JSON, RunDir, atomic_write_text
@@ -101,7 +101,7 @@ class _GPBase(BaseEstimator):
         run_dir = RunDir(settings.checkpoint_dir) if settings.checkpoint_dir else None
         if run_dir is not None and not resuming:
             run_dir.check_new()
-        previous = run_dir.read_json() if resuming else None
+        previous = run_dir.read_run() if resuming else None
         if previous and previous["data"]["fingerprint"] != dataset.fingerprint():
             raise DataError(f"the data differ from those the run in {run_dir.path} was started on (fingerprint)")
         progress = self._progress = Progress(self.verbosity)
@@ -298,11 +298,15 @@ def resume(
     widen what gets imported, and certificates stay out of it; give them again.
     """
     folder = RunDir(run_dir)
-    info = folder.read_json()
+    info = folder.read_run()
     settings = dict(info["settings"])
-    task = settings.pop("task")
+    task = settings.pop("task", info["task"])
     for dropped in ("max_depth", "max_complexity"):
         settings.pop(dropped, None)
+    estimator_class = GPClassifier if task == CLASSIFICATION else GPRegressor
+    unknown = set(settings) - set(estimator_class().get_params())
+    if unknown or "scheduler" not in settings:
+        raise RunDirError(f"{folder.file(RUN_JSON)} has unexpected settings {sorted(unknown)}: damaged, or not ours")
     settings.update(
         checkpoint_dir=str(folder.path),
         verbosity=verbosity,
@@ -313,7 +317,7 @@ def resume(
     )
     if max_time_mins is not None:
         settings["max_time_mins"] = max_time_mins
-    estimator = (GPClassifier if task == CLASSIFICATION else GPRegressor)(**settings)
+    estimator = estimator_class(**settings)
     data_path = info["data"]["path"]
     if X is None:
         if data_path is None or info.get("target") is None:
