@@ -206,11 +206,12 @@ def _export(args: argparse.Namespace) -> int:
         folder = Path(args.output) if args.output else run_dir.file("front")
         folder.mkdir(parents=True, exist_ok=True)
         for rank, row in enumerate(front.itertuples(), 1):
-            path = folder / f"pipeline_{rank:02d}_complexity{row.complexity}.py"
+            tree = parse(str(row.key))
+            path = folder / f"pipeline_{rank:02d}_complexity{tree.complexity}.py"  # from the key, not the file
             atomic_write_text(
                 path,
                 export_script(
-                    parse(row.key),
+                    tree,
                     pipelines,
                     script_info(info, row.key, row.score, info["data"]["path"], info["target"]),
                 ),
