@@ -1,5 +1,6 @@
 """Catalogs name import paths: only trusted packages are looked at unless the user opts a module in."""
 
+import json
 import sys
 import textwrap
 
@@ -95,3 +96,24 @@ def test_allow_modules_must_be_module_names(tiny_classification):
     X, y = tiny_classification
     with pytest.raises(ConfigError, match="allow_modules"):
         GPClassifier(generations=1, operators="light", allow_modules=["not a module"]).fit(X, y)
+
+
+def test_a_run_directory_cannot_grant_the_opt_in(tmp_path):
+    """resume() takes allow_modules from its caller only: run.json's record of it is not read back."""
+    from gp_automl import resume
+    from gp_automl.config import make_settings
+    from tests.conftest import REPO
+
+    data = tmp_path / "data.csv"
+    data.write_text("a,b,y\n" + "".join(f"{i % 7},{i % 3},{i % 2}\n" for i in range(40)))
+    params = {**GPClassifier(generations=1, operators=str(REPO / "tests" / "data" / "stall-classification.toml"),
+                             allow_modules=["tests"]).get_params(), "scoring": "accuracy"}  # fmt: skip
+    settings = make_settings(params, "classification").to_json()
+    assert settings["allow_modules"] == ["tests"]
+    run = tmp_path / "run"
+    run.mkdir()
+    info = {"task": "classification", "settings": settings, "seed": 0, "catalog": settings["operators"],
+            "data": {"path": str(data), "fingerprint": "0"}, "target": "y"}  # fmt: skip
+    (run / "run.json").write_text(json.dumps(info))
+    with pytest.raises(CatalogError, match="--allow-module tests"):
+        resume(run, verbosity=0)
