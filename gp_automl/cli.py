@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--seed", type=int, default=0)
     fit.add_argument(
         "--mode", default=GENERATIONAL, choices=MODES,
-        help="generational: deterministic for a seed; async: steady-state, keeps every worker busy",
+        help="generational: deterministic for a seed; async: steady-state, keeps every worker busy; "
+        "random: random trees only (the baseline evolution must beat)",
     )
     fit.add_argument("--early-stop", type=int, default=None, help="generations without front improvement")
     fit.add_argument("--checkpoint-interval", type=float, default=300, help="seconds between checkpoints")

@@ -10,8 +10,8 @@ from gp_automl.cv import check_scoring_name
 from gp_automl.errors import ConfigError
 from gp_automl.space.resolve import check_module_names
 
-GENERATIONAL, ASYNC = "generational", "async"
-MODES = (GENERATIONAL, ASYNC)
+GENERATIONAL, ASYNC, RANDOM = "generational", "async", "random"
+MODES = (GENERATIONAL, ASYNC, RANDOM)
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,17 @@ import pickle
 import select
 import signal
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from gp_automl.result import ERROR, TIMEOUT, EvalResult
 from gp_automl.tree import PipelineTree
 
 CAN_FORK = hasattr(os, "fork")
 _PR_SET_PDEATHSIG = 1
+_running: dict[str, int] = {}  # tree key -> pid of the child evaluating it, in this process
+_running_lock = threading.Lock()  # a pid is killed only before its child is reaped, never after (pid reuse)
 
 
 def run_with_limit(
@@ -51,10 +54,14 @@ def run_with_limit(
         finally:
             os._exit(code)
     os.close(write_end)
+    with _running_lock:
+        _running[tree.key] = pid
     try:
         payload, finished = _read_until(read_end, started + limit_s)
     finally:
         os.close(read_end)
+        with _running_lock:
+            _running.pop(tree.key, None)
     if not finished:
         os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
@@ -66,6 +73,23 @@ def run_with_limit(
         return pickle.loads(payload)
     except Exception:  # noqa: BLE001 - nothing (or half a result) came back: the child died
         return EvalResult(tree.key, ERROR, complexity=tree.complexity, seconds=seconds, error=_death(status))
+
+
+def stop_evaluations(keys: Iterable[str]) -> int:
+    """Kill the children evaluating ``keys`` in this process; returns how many. A search that stops
+    cancels what is in flight, and this frees the workers at once instead of leaving them to finish
+    evaluations nobody will read (which also made closing the cluster wait for them)."""
+    stopped = 0
+    with _running_lock:
+        for key in keys:
+            pid = _running.get(key)
+            if pid is not None:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    stopped += 1
+                except ProcessLookupError:
+                    pass
+    return stopped
 
 
 def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:

@@ -45,6 +45,11 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
+def poll_wait(deadline: float | None) -> float:
+    """How long to wait for results: ``POLL_S``, but never past the deadline (which then stops)."""
+    return POLL_S if deadline is None else max(0.0, min(POLL_S, deadline - time.monotonic()))
+
+
 def evaluate_all(
     executor: Executor,
     trees: Iterable[PipelineTree],
@@ -59,7 +64,7 @@ def evaluate_all(
         while executor.in_flight:
             if should_stop() or (deadline is not None and time.monotonic() >= deadline):
                 return
-            results = executor.results(POLL_S)
+            results = executor.results(poll_wait(deadline))
             if should_stop():
                 return  # results of evaluations the stop itself cut short are not results
             yield from results

@@ -19,6 +19,7 @@ import dask
 
 from gp_automl.errors import ConfigError, SchedulerError
 from gp_automl.evaluate import EvalContext, evaluate_with_limit
+from gp_automl.isolate import stop_evaluations
 from gp_automl.result import ERROR, EvalResult
 from gp_automl.tree import PipelineTree
 
@@ -171,8 +172,14 @@ class DaskExecutor:
         return len(self._pending)
 
     def cancel_all(self) -> None:
+        """Cancel the queued evaluations and kill the running ones on their workers."""
         if self._pending and self._client is not None:
+            keys = [tree.key for tree in self._pending.values()]
             self._client.cancel(list(self._pending))
+            try:
+                self._client.run(stop_evaluations, keys, on_error="ignore")
+            except Exception:  # noqa: BLE001 - workers gone (killed, or shutting down): nothing left to stop
+                pass
         self._pending.clear()
 
     def close(self) -> None:

@@ -1,7 +1,7 @@
 """Search loops: where variation (gp/) meets evaluation (executor/)."""
 
 from gp_automl.search.budget import EARLY_STOP, EXHAUSTED, GENERATIONS, INTERRUPTED, TIME, Budget
-from gp_automl.search.generational import GenerationalSearch
+from gp_automl.search.generational import GenerationalSearch, RandomSearch
 from gp_automl.search.hooks import Hooks
 from gp_automl.search.steady import SteadyStateSearch
 
@@ -14,5 +14,6 @@ __all__ = [
     "Budget",
     "GenerationalSearch",
     "Hooks",
+    "RandomSearch",
     "SteadyStateSearch",
 ]

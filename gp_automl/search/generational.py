@@ -50,13 +50,16 @@ class GenerationalSearch(SearchLoop):
             if reason is not None:
                 return reason
             unseen = self.archive.keys_before(generation + 1)
-            children = self.evolution.offspring(population, self.population_size, unseen)
+            children = self._children(population, unseen)
             if not children:
                 return EXHAUSTED  # every pipeline variation can reach has been evaluated
             generation += 1
             population, reason = self._generation(generation, population, children)
             if reason is not None:
                 return reason
+
+    def _children(self, population: list[Scored], unseen: KeysBefore) -> list[PipelineTree]:
+        return self.evolution.offspring(population, self.population_size, unseen)
 
     def _generation(
         self, generation: int, population: list[Scored], children: list[PipelineTree]
@@ -100,3 +103,12 @@ class GenerationalSearch(SearchLoop):
 
     def _checkpoint(self, generation: int, population: list[Scored], pending: list[PipelineTree] = ()) -> None:
         self._save(generation, population, (tree.key for tree in pending))
+
+
+@dataclass
+class RandomSearch(GenerationalSearch):
+    """The baseline evolution must beat: every generation is new random trees, same evaluator,
+    budgets, log and checkpoints; only breeding is switched off."""
+
+    def _children(self, population: list[Scored], unseen: KeysBefore) -> list[PipelineTree]:
+        return self.evolution.random_trees(self.population_size, unseen)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from gp_automl.archive import Archive, Entry
 from gp_automl.checkpoint import CHECKPOINT, SearchState, load_checkpoint, save_checkpoint
-from gp_automl.config import ASYNC
+from gp_automl.config import ASYNC, GENERATIONAL, RANDOM
 from gp_automl.cv import make_folds
 from gp_automl.data import Dataset
 from gp_automl.evaluate import EvalContext
@@ -21,7 +21,7 @@ from gp_automl.journal import EVALUATION_LOG, EvaluationLog
 from gp_automl.progress import Progress
 from gp_automl.rundir import RUN_JSON, SEARCH_LOG, RunDir
 from gp_automl.search.budget import Budget
-from gp_automl.search.generational import GenerationalSearch
+from gp_automl.search.generational import GenerationalSearch, RandomSearch
 from gp_automl.search.hooks import Hooks
 from gp_automl.search.signals import graceful_stop
 from gp_automl.search.steady import SteadyStateSearch
@@ -94,7 +94,7 @@ def run_search(
                 ),
                 on_checkpoint=on_checkpoint,
             )
-            loop = SteadyStateSearch if settings.mode == ASYNC else GenerationalSearch
+            loop = {GENERATIONAL: GenerationalSearch, ASYNC: SteadyStateSearch, RANDOM: RandomSearch}[settings.mode]
             search = loop(
                 evolution, executor, archive, budget, settings.population_size, hooks, settings.checkpoint_interval
             )

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 from gp_automl.checkpoint import SearchState
-from gp_automl.executor.base import POLL_S
+from gp_automl.executor.base import poll_wait
 from gp_automl.gp import Scored
 from gp_automl.result import EvalResult
 from gp_automl.search.budget import EXHAUSTED, INTERRUPTED, TIME
@@ -48,7 +48,7 @@ class SteadyStateSearch(SearchLoop):
                 self._fill()
                 if not self._in_flight:
                     return self._stalled()
-                results = self.executor.results(POLL_S)
+                results = self.executor.results(poll_wait(self.budget.deadline))
                 if self.budget.interrupted:
                     continue  # results of evaluations the stop itself cut short are not results
                 for result in results:

@@ -40,6 +40,25 @@ def test_a_pipeline_that_sleeps_forever_is_stopped_at_the_limit(tmp_path, monkey
     assert not stuck, f"evaluation processes outlived the search: {stuck}"
 
 
+def test_the_time_budget_stops_running_evaluations_at_once(tmp_path, monkeypatch):
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    monkeypatch.setenv("GP_AUTOML_TEST_PIDS", str(pids))
+    X, y = load_breast_cancer(return_X_y=True)
+    est = GPClassifier(
+        max_time_mins=6 / 60, max_eval_time_mins=10, cv=2, population_size=6, operators=STALL_CATALOG, n_workers=2,
+        random_state=0, verbosity=0,
+    )
+    started = time.monotonic()
+    est.fit(X[:200], y[:200])
+    assert time.monotonic() - started < 6 + 4  # not the 10 minutes of the hanging pipelines' limit
+    assert est.run_info_["stop_reason"] == "max_time_mins"
+    assert (est.evaluations_["status"] == "timeout").sum() == 0  # cut short by the stop: not results
+    time.sleep(1)
+    stuck = [int(p.name) for p in pids.iterdir() if _alive(int(p.name))]
+    assert not stuck, f"evaluation processes outlived the search: {stuck}"
+
+
 def test_killing_a_worker_mid_run_does_not_stop_the_search(tmp_path):
     out = tmp_path / "run"
     cli = start_cli("fit", CANCER, "--target", "target", "--operators", "light", "--population-size", "6",

@@ -139,6 +139,21 @@ def test_async_mode_keeps_evolving_without_generation_barriers(breast_cancer, da
     assert est.score(X[300:], y[300:]) > 0.85
 
 
+def test_random_mode_draws_new_random_trees_instead_of_breeding(breast_cancer):
+    X, y = breast_cancer
+    by_mode = {}
+    for mode in ("generational", "random"):
+        est = GPClassifier(generations=2, population_size=6, operators="light", scheduler="in-process", mode=mode,
+                           cv=2, random_state=0, verbosity=0)
+        est.fit(X[:150], y[:150])
+        by_mode[mode] = est.evaluations_
+    evolved, drawn = by_mode["generational"], by_mode["random"]
+    assert len(drawn) == 6 * 3 and drawn["key"].is_unique
+    # same seed, same initial population; after that breeding (or not) makes the difference
+    assert set(drawn.loc[drawn["generation"] == 0, "key"]) == set(evolved.loc[evolved["generation"] == 0, "key"])
+    assert not set(drawn.loc[drawn["generation"] > 0, "key"]) & set(evolved.loc[evolved["generation"] > 0, "key"])
+
+
 def test_missing_values_are_imputed_inside_the_pipeline(breast_cancer, dask_client):
     X, y = breast_cancer
     X = X[:200].copy()

@@ -2,9 +2,10 @@
 
 import os
 import signal
+import threading
 import time
 
-from gp_automl.isolate import run_with_limit
+from gp_automl.isolate import run_with_limit, stop_evaluations
 from gp_automl.result import ERROR, OK, TIMEOUT, EvalResult
 from gp_automl.tree import PipelineTree
 
@@ -37,3 +38,17 @@ def test_a_large_result_is_read_completely():
 
 def test_without_a_limit_it_runs_inline():
     assert run_with_limit(lambda: os.getpid(), TREE, None) == os.getpid()
+
+
+def test_a_cancelled_search_kills_its_running_evaluation_at_once():
+    results = []
+    worker = threading.Thread(target=lambda: results.append(run_with_limit(lambda: time.sleep(1000), TREE, 60)))
+    worker.start()
+    deadline = time.monotonic() + 10
+    while stop_evaluations([TREE.key]) == 0:  # 0 until the child is forked and registered
+        assert time.monotonic() < deadline, "the evaluation never started"
+        time.sleep(0.05)
+    worker.join(5)
+    assert not worker.is_alive()
+    assert results[0].status == ERROR and results[0].seconds < 10
+    assert stop_evaluations([TREE.key]) == 0  # finished evaluations are forgotten

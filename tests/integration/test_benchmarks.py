@@ -1,0 +1,91 @@
+"""The benchmark harness as a user runs it (the smoke suite), so it never rots: real subprocess
+runs, the hard kill, and the summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+COMPARE = REPO / "benchmarks" / "compare.py"
+SUMMARIZE = REPO / "benchmarks" / "summarize.py"
+
+
+def bench(script: Path, *args, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(script), *map(str, args)], capture_output=True, text=True,
+                          env=None if env is None else {**os.environ, **env}, timeout=timeout)
+
+
+def processes_with(marker: str) -> list[int]:
+    """Live processes whose environment holds ``marker`` (inherited by every descendant)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return found
+
+
+def records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "smoke.jsonl"
+    run = bench(COMPARE, "--suite", "smoke", "--out", out)
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+def test_smoke_suite_records_one_scored_line_per_system(smoke):
+    lines = records(smoke)
+    assert [r["system"] for r in lines] == ["gp_automl", "random"]
+    for r in lines:
+        assert r["status"] == "ok", r["error"]
+        assert r["dataset"] == "breast_cancer" and r["seed"] == 0 and r["budget_seconds"] == 10
+        assert r["test_score"] > 0.85  # balanced accuracy on the held-out quarter
+        assert r["pipelines"] >= 1 and r["failures"] >= 0
+        assert r["budget_seconds"] < r["wall_seconds"] < r["process_seconds"] < 90
+        assert r["peak_rss_mib"] > 50  # the driver and its two Dask workers, sampled while running
+        assert r["version"]
+
+
+def test_summary_table_and_plot(smoke, tmp_path):
+    table, figure = tmp_path / "smoke.md", tmp_path / "smoke.png"
+    run = bench(SUMMARIZE, smoke, "--out", table, "--plot", figure)
+    assert run.returncode == 0, run.stderr
+    text = table.read_text()
+    assert "| dataset (metric) | gp_automl | random |" in text
+    assert "| breast_cancer (balanced acc.) |" in text
+    assert "- vs random: datasets " in text
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_run_over_the_hard_limit_is_killed_and_recorded(tmp_path):
+    out, marker = tmp_path / "killed.jsonl", f"GP_AUTOML_TEST_MARK={uuid.uuid4().hex}"
+    run = bench(COMPARE, "--suite", "smoke", "--systems", "gp_automl", "--budgets", "120", "--kill-after", "4",
+                "--out", out, env=dict([marker.split("=")]))
+    assert run.returncode == 0, run.stderr
+    [record] = records(out)
+    assert record["status"] == "killed" and record["test_score"] is None
+    assert 4 <= record["process_seconds"] < 30
+    assert processes_with(marker) == [], "a process of the killed run (driver, worker, evaluation) is alive"
+    summary = bench(SUMMARIZE, out)
+    assert "failed †1" in summary.stdout
+
+
+def test_unknown_dataset_is_one_clear_error(tmp_path):
+    run = bench(COMPARE, "--datasets", "iris_from_the_internet", "--out", tmp_path / "x.jsonl")
+    assert run.returncode == 2
+    assert "unknown system or dataset ['iris_from_the_internet']" in run.stderr
+    assert not (tmp_path / "x.jsonl").exists()
