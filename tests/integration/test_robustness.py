@@ -47,7 +47,7 @@ def test_the_time_budget_stops_running_evaluations_at_once(tmp_path, monkeypatch
     X, y = load_breast_cancer(return_X_y=True)
     est = GPClassifier(
         max_time_mins=6 / 60, max_eval_time_mins=10, cv=2, population_size=6, operators=STALL_CATALOG, n_workers=2,
-        random_state=0, verbosity=0,
+        random_state=0, verbosity=0, allow_modules=["tests"],
     )
     started = time.monotonic()
     est.fit(X[:200], y[:200])
