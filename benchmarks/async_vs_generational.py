@@ -40,6 +40,7 @@ def search(mode: str, workers: int, generations: int, population: int) -> dict:
         population_size=population,
         cv=2,
         operators=str(HERE / "uneven-classification.toml"),
+        allow_modules=["benchmarks"],  # BusyClassifier lives in benchmarks.uneven
         n_workers=workers,
         mode=mode,
         random_state=0,

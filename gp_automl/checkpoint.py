@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from gp_automl.errors import RunDirError
 from gp_automl.rundir import atomic_write_text
+from gp_automl.tree import parse
 
 CHECKPOINT = "checkpoint.json"
 FORMAT = "gp_automl-checkpoint/2"
@@ -51,6 +53,9 @@ def load_checkpoint(path: str | Path) -> SearchState:
         if document.get("sha256") != _digest(body):
             raise RunDirError(f"{path} is damaged or was edited (checksum mismatch); it cannot be resumed from")
         version, internal, gauss = body["rng_state"]
+        random.Random().setstate((version, tuple(internal), gauss))  # a state Python accepts, or ValueError
+        for key in [key for key, _ in body["population"]] + list(body["pending"]):
+            parse(key)  # keys are parsed, never evaluated; a key that is not a pipeline is damage
         return SearchState(
             generation=int(body["generation"]),
             population=tuple((str(key), float(score)) for key, score in body["population"]),
@@ -62,8 +67,14 @@ def load_checkpoint(path: str | Path) -> SearchState:
         )
     except FileNotFoundError:
         raise RunDirError(f"no checkpoint at {path}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+    except IsADirectoryError:
+        raise RunDirError(f"{path} is a directory, not a checkpoint") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError, RecursionError) as exc:
         raise RunDirError(f"{path} is damaged and cannot be resumed from ({type(exc).__name__})") from None
+    except RunDirError:
+        raise
+    except OSError as exc:
+        raise RunDirError(f"{path} cannot be read ({exc.strerror})") from None
 
 
 def _digest(body: dict) -> str:

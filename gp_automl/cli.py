@@ -15,7 +15,7 @@ import pandas as pd
 from gp_automl.columns import unseen_categories
 from gp_automl.config import GENERATIONAL, MODES
 from gp_automl.data import CLASSIFICATION, infer_task, prediction_frame, read_table, split_target
-from gp_automl.errors import DataWarning, GPAutoMLError, RunDirError
+from gp_automl.errors import ConfigError, DataWarning, GPAutoMLError, RunDirError
 from gp_automl.estimator import GPClassifier, GPRegressor, resume
 from gp_automl.front import fronts_from_run
 from gp_automl.results import PipelineContext, export_script, script_info
@@ -58,27 +58,62 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--early-stop", type=int, default=None, help="generations without front improvement")
     fit.add_argument("--checkpoint-interval", type=float, default=300, help="seconds between checkpoints")
     fit.add_argument("--verbosity", type=int, default=1)
+    _trust_options(fit)
+    _tls_options(fit)
 
     resume = commands.add_parser("resume", help="continue a stopped, interrupted or killed run")
     resume.add_argument("run_dir")
     resume.add_argument("--max-time-mins", type=float, default=None, help="new total budget (time spent counts)")
     resume.add_argument("--scheduler", default=None, help="Dask scheduler address or scheduler file")
     resume.add_argument("--verbosity", type=int, default=1)
+    _trust_options(resume)
+    _tls_options(resume)
 
     export = commands.add_parser("export", help="write the best pipeline of a run as a Python script")
     export.add_argument("run_dir")
     export.add_argument("-o", "--output", help="script to write (default: RUN_DIR/best_pipeline.py)")
     export.add_argument("--front", action="store_true", help="one script per Pareto-front pipeline, in RUN_DIR/front/")
+    _trust_options(export)
 
     report = commands.add_parser("report", help="write report.html: what the search tried, what won and why")
     report.add_argument("run_dir", help="a run directory, finished or still running")
     report.add_argument("-o", "--output", help="HTML file to write (default: RUN_DIR/report.html)")
+    _trust_options(report)
 
     predict = commands.add_parser("predict", help="predict new rows with the model saved in a run")
     predict.add_argument("run_dir")
     predict.add_argument("data", help="CSV or Parquet file with the training data's feature columns")
     predict.add_argument("-o", "--output", help="CSV to write (default: standard output)")
     return parser
+
+
+def _trust_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--allow-module", action="append", default=[], metavar="MODULE",
+        help="trust catalog operators from MODULE (e.g. mylab.models) besides sklearn, xgboost, lightgbm, gp_automl",
+    )  # fmt: skip
+
+
+def _tls_options(command: argparse.ArgumentParser) -> None:
+    tls = command.add_argument_group("TLS (a tls:// scheduler; default: the Dask config distributed.comm.tls.*)")
+    tls.add_argument("--tls-ca-file", help="certificate authority that signed the scheduler's certificate")
+    tls.add_argument("--tls-cert", help="this client's certificate (PEM)")
+    tls.add_argument("--tls-key", help="this client's private key (PEM), if not inside --tls-cert")
+
+
+def _security(args: argparse.Namespace):
+    """A ``distributed.Security`` from the --tls-* flags, or None to leave it to the Dask config."""
+    files = {"tls_ca_file": args.tls_ca_file, "tls_client_cert": args.tls_cert, "tls_client_key": args.tls_key}
+    if not any(files.values()):
+        return None
+    if not (args.tls_ca_file and args.tls_cert):
+        raise ConfigError("TLS needs at least --tls-ca-file and --tls-cert")
+    for flag, path in zip(("--tls-ca-file", "--tls-cert", "--tls-key"), files.values(), strict=True):
+        if path and not Path(path).is_file():
+            raise ConfigError(f"{flag} {path}: file not found")
+    from distributed import Security
+
+    return Security(**{k: v for k, v in files.items() if v}, require_encryption=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,13 +169,18 @@ def _fit(args: argparse.Namespace) -> int:
         checkpoint_interval=args.checkpoint_interval,
         random_state=args.seed,
         verbosity=args.verbosity,
+        allow_modules=tuple(args.allow_module),
+        security=_security(args),
     )
     estimator.fit(X, y, data_path=args.data)
     return _summary(estimator, out)
 
 
 def _resume(args: argparse.Namespace) -> int:
-    estimator = resume(args.run_dir, args.max_time_mins, scheduler=args.scheduler, verbosity=args.verbosity)
+    estimator = resume(
+        args.run_dir, args.max_time_mins, scheduler=args.scheduler, verbosity=args.verbosity,
+        allow_modules=tuple(args.allow_module), security=_security(args),
+    )  # fmt: skip
     return _summary(estimator, args.run_dir)
 
 
@@ -156,22 +196,23 @@ def _summary(estimator, out: str) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     run_dir = RunDir(args.run_dir)
-    info = run_dir.read_json()
+    info = run_dir.read_run()
     if "best_key" not in info:
         raise RunDirError(f"{run_dir.path} holds no finished run (status {info.get('status')!r})")
     pipelines = PipelineContext(
-        load_catalog(info["catalog"], info["task"]), info["seed"], fronts_from_run(info["data"])
+        load_catalog(info["catalog"], info["task"], args.allow_module), info["seed"], fronts_from_run(info["data"])
     )
     if args.front:
         front = pd.read_csv(run_dir.file(PARETO_FRONT))
         folder = Path(args.output) if args.output else run_dir.file("front")
         folder.mkdir(parents=True, exist_ok=True)
         for rank, row in enumerate(front.itertuples(), 1):
-            path = folder / f"pipeline_{rank:02d}_complexity{row.complexity}.py"
+            tree = parse(str(row.key))
+            path = folder / f"pipeline_{rank:02d}_complexity{tree.complexity}.py"  # from the key, not the file
             atomic_write_text(
                 path,
                 export_script(
-                    parse(row.key),
+                    tree,
                     pipelines,
                     script_info(info, row.key, row.score, info["data"]["path"], info["target"]),
                 ),
@@ -192,13 +233,13 @@ def _export(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from gp_automl.report import write_report  # matplotlib loads only for this command
 
-    print(f"wrote {write_report(args.run_dir, args.output)}")
+    print(f"wrote {write_report(args.run_dir, args.output, allow_modules=tuple(args.allow_module))}")
     return 0
 
 
 def _predict(args: argparse.Namespace) -> int:
     run_dir = RunDir(args.run_dir)
-    info = run_dir.read_json()
+    info = run_dir.read_run()
     model = run_dir.read_model()
     frame = read_table(args.data)
     data = info["data"]

@@ -3,6 +3,10 @@
 The script imports scikit-learn, numpy and pandas (and any model library the pipeline names),
 writes helper classes inline, rebuilds the exact pipeline, and when run cross-validates it on the
 training data with the same folds and prints the score the search reported.
+
+Scripts are handed to colleagues, so nothing a catalog or a run.json holds may become code: every
+value is written as a literal that is checked to read back as itself, and the finished script is
+parsed back (``readback``) and compared with the plan before anyone can write it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from typing import Any
 
 from gp_automl import steps as steps_module
 from gp_automl.build import HELPERS_MODULE, Call, Ref
+from gp_automl.errors import ExportError
+from gp_automl.readback import constants, plan_from_script, same
 from gp_automl.tree import format_value
 
 _LINE = 88
@@ -36,18 +42,24 @@ class ScriptInfo:
 
 
 def render_script(plan: Call, info: ScriptInfo) -> str:
+    """The script; ExportError if any value is not a plain literal or the script does not read back as ``plan``."""
+    if type(info.cv_splits) is not int or not (info.random_state is None or type(info.random_state) is int):
+        raise ExportError("cv splits and random_state must be integers (is run.json damaged?)")
+    try:
+        score = float.__repr__(float(info.score))
+    except (TypeError, ValueError):
+        raise ExportError(f"the reported score {info.score!r} is not a number") from None
+    doc = (
+        f"Pipeline found by gp_automl {info.version}.\n\nPipeline: {info.key}\n"
+        f"Reported {info.cv_splits}-fold CV {info.scoring}: {score}\n\n"
+        "Usage: python best_pipeline.py [DATA.csv]   (defaults to the training data below)\n"
+    )
     paths = _import_paths(plan)
     helpers = {path.rpartition(".")[2] for path in paths if path.startswith(HELPERS_MODULE + ".")}
     helper_imports, helper_body = _helper_source(helpers) if helpers else ([], "")
     splitter = "StratifiedKFold" if info.task == "classification" else "KFold"
     lines = [
-        f'"""Pipeline found by gp_automl {info.version}.',
-        "",
-        f"Pipeline: {info.key}",
-        f"Reported {info.cv_splits}-fold CV {info.scoring}: {info.score!r}",
-        "",
-        "Usage: python best_pipeline.py [DATA.csv]   (defaults to the training data below)",
-        '"""',
+        f'"""{_docstring(doc)}"""',
         "",
         "import sys",
         "",
@@ -62,10 +74,10 @@ def render_script(plan: Call, info: ScriptInfo) -> str:
         lines += ["", helper_body, ""]
     lines += [
         "",
-        f"DATA_PATH = {format_value(info.data_path)}",
-        f"TARGET = {format_value(info.target)}",
-        f"SCORING = {format_value(info.scoring)}",
-        f"CV = {splitter}(n_splits={info.cv_splits}, shuffle=True, random_state={info.random_state!r})",
+        f"DATA_PATH = {_literal(info.data_path)}",
+        f"TARGET = {_literal(info.target)}",
+        f"SCORING = {_literal(info.scoring)}",
+        f"CV = {splitter}(n_splits={info.cv_splits}, shuffle=True, random_state={_literal(info.random_state)})",
         "",
         "",
         "def make_pipeline():",
@@ -94,8 +106,46 @@ def render_script(plan: Call, info: ScriptInfo) -> str:
         "",
     ]
     script = "\n".join(lines)
-    ast.parse(script)  # a script that does not parse is a bug here, never the user's problem
+    _check_reads_back(script, plan, {"__doc__": doc, "DATA_PATH": info.data_path, "TARGET": info.target,
+                                     "SCORING": info.scoring})  # fmt: skip
     return script
+
+
+def _check_reads_back(script: str, plan: Call, expected: dict[str, Any]) -> None:
+    """Refuse a script whose docstring, constants or pipeline are not exactly what was meant."""
+    found = constants(script)
+    for name, value in expected.items():
+        if not same(found.get(name), value):
+            raise ExportError(f"the exported script's {name} does not read back as written; export refused")
+    if not same(plan_from_script(script), plan):
+        raise ExportError("the exported script's pipeline does not read back as the tree it came from; export refused")
+
+
+def _literal(value: Any) -> str:
+    """``format_value``, checked: the text must read back as the same value of the same type."""
+    try:
+        text = format_value(value)
+    except (TypeError, ValueError) as exc:
+        raise ExportError(f"cannot export: {exc}") from None
+    if not same(ast.literal_eval(text), value):
+        raise ExportError(f"cannot export: {value!r} does not read back as a literal")
+    return text
+
+
+def _docstring(text: str) -> str:
+    """The body of a triple-quoted docstring that reads back as ``text`` (quotes, backslashes and
+    control characters escaped, so no text can end the docstring early)."""
+    out = []
+    for char in text:
+        if char == "\\":
+            out.append("\\\\")
+        elif char == '"':
+            out.append('\\"')
+        elif char == "\n" or char.isprintable():
+            out.append(char)
+        else:
+            out.append(ascii(char)[1:-1])
+    return "".join(out)
 
 
 def render_expression(plan: Call) -> str:
@@ -128,8 +178,8 @@ def _from_imports(paths: set[str]) -> list[str]:
 def _reader(read: dict) -> str:
     if read.get("format") == "parquet":
         return "pd.read_parquet(path)"
-    decimal = f", decimal={read['decimal']!r}" if read.get("decimal") else ""
-    return f"pd.read_csv(path, sep={read.get('sep', ',')!r}{decimal})"
+    decimal = f", decimal={_literal(read['decimal'])}" if read.get("decimal") else ""
+    return f"pd.read_csv(path, sep={_literal(read.get('sep', ','))}{decimal})"
 
 
 def _helper_source(names: set[str]) -> tuple[list[str], str]:
@@ -175,4 +225,4 @@ def _render(value: Any, indent: int, width: int = _LINE) -> str:
         inner = " " * (indent + 4)
         items = "".join(f"{inner}{_render(item, indent + 4, width)},\n" for item in value)
         return "(\n" + items + " " * indent + ")"
-    return format_value(value)
+    return _literal(value)

@@ -8,6 +8,7 @@ from typing import Any
 
 from gp_automl.cv import check_scoring_name
 from gp_automl.errors import ConfigError
+from gp_automl.space.resolve import check_module_names
 
 GENERATIONAL, ASYNC, RANDOM = "generational", "async", "random"
 MODES = (GENERATIONAL, ASYNC, RANDOM)
@@ -31,12 +32,16 @@ class Settings:
     checkpoint_interval: float | None
     random_state: int | None
     verbosity: int
+    allow_modules: tuple[str, ...] = ()
+    security: Any = None
     max_depth: int = 6
     max_complexity: int = 8
 
     def to_json(self) -> dict:
         data = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict would deep-copy a Client
         data["scheduler"] = None if self.scheduler is None else str(self.scheduler)
+        data["allow_modules"] = list(self.allow_modules)  # a record only: resuming never reads it back
+        data["security"] = None if self.security is None else "tls"  # certificates are given again on resume
         return data
 
 
@@ -60,9 +65,29 @@ def make_settings(params: dict[str, Any], task: str) -> Settings:
     if not isinstance(p["operators"], (str, Path)):
         raise ConfigError("operators must be a shipped catalog name (e.g. 'default', 'light') or a .toml path")
     p["operators"] = str(p["operators"])
+    try:
+        p["allow_modules"] = check_module_names(p.get("allow_modules") or ())
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"allow_modules must be a list of module names: {exc}") from None
+    _check_security(p)
     if p["checkpoint_dir"] is not None:
         p["checkpoint_dir"] = str(p["checkpoint_dir"])
     return Settings(task=task, **p)
+
+
+def _check_security(p: dict) -> None:
+    security = p.get("security")
+    if security is None:
+        return
+    from distributed import Security
+
+    if not isinstance(security, Security):
+        raise ConfigError(f"security must be a distributed.Security object, got {type(security).__name__}")
+    if not isinstance(p["scheduler"], str) or p["scheduler"] == "in-process" or p["scheduler"].startswith("jobqueue:"):
+        raise ConfigError(
+            "security applies to a scheduler address (tls://host:port) or scheduler file; "
+            "a Client or cluster object carries its own"
+        )
 
 
 def _int(p: dict, name: str, minimum: int) -> None:

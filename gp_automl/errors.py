@@ -5,8 +5,9 @@
     ├── CatalogError              malformed operator catalog (names the file and the operator)
     ├── ConfigError               an invalid estimator parameter
     ├── SchedulerError            a Dask scheduler that cannot be reached
-    ├── RunDirError               a run directory that exists, is incomplete, or is not ours
-    └── SearchError               a search that evaluated no pipeline successfully
+    ├── RunDirError               a run directory that exists, is incomplete, damaged, or is not ours
+    ├── SearchError               a search that evaluated no pipeline successfully
+    └── ExportError               a pipeline that cannot be written as a script that reads back as itself
 
 Each message names the thing at fault and what to do about it.
 
@@ -45,6 +46,10 @@ class RunDirError(GPAutoMLError, OSError):
 
 class SearchError(GPAutoMLError, RuntimeError):
     exit_code = 7
+
+
+class ExportError(GPAutoMLError, ValueError):
+    exit_code = 8
 
 
 class DataWarning(UserWarning):

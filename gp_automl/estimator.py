@@ -27,7 +27,7 @@ from gp_automl.data import (
     read_table,
     split_target,
 )
-from gp_automl.errors import DataError, SearchError
+from gp_automl.errors import DataError, RunDirError, SearchError
 from gp_automl.progress import Progress
 from gp_automl.results import PipelineContext, evaluations_frame, export_script, front_frame, script_info
 from gp_automl.rundir import BEST_PIPELINE, EVALUATIONS, PARETO_FRONT, RUN_JSON, RunDir, atomic_write_text
@@ -59,6 +59,8 @@ class _GPBase(BaseEstimator):
         checkpoint_interval=300,
         random_state=0,
         verbosity=1,
+        allow_modules=(),
+        security=None,
     ):
         self.generations = generations
         self.population_size = population_size
@@ -75,6 +77,8 @@ class _GPBase(BaseEstimator):
         self.checkpoint_interval = checkpoint_interval
         self.random_state = random_state
         self.verbosity = verbosity
+        self.allow_modules = allow_modules
+        self.security = security
 
     _default_scoring = ""
 
@@ -93,11 +97,11 @@ class _GPBase(BaseEstimator):
         params["scoring"] = params["scoring"] or self._default_scoring
         settings = make_settings(params, self._task)
         dataset = prepare(X, y, self._task, settings.cv)
-        catalog = load_catalog(settings.operators, self._task)
+        catalog = load_catalog(settings.operators, self._task, settings.allow_modules)
         run_dir = RunDir(settings.checkpoint_dir) if settings.checkpoint_dir else None
         if run_dir is not None and not resuming:
             run_dir.check_new()
-        previous = run_dir.read_json() if resuming else None
+        previous = run_dir.read_run() if resuming else None
         if previous and previous["data"]["fingerprint"] != dataset.fingerprint():
             raise DataError(f"the data differ from those the run in {run_dir.path} was started on (fingerprint)")
         progress = self._progress = Progress(self.verbosity)
@@ -276,29 +280,44 @@ class GPRegressor(RegressorMixin, _GPBase):
 
 
 def resume(
-    run_dir: str | Path, max_time_mins: float | None = None, X=None, y=None, scheduler=None, verbosity: int = 1
+    run_dir: str | Path,
+    max_time_mins: float | None = None,
+    X=None,
+    y=None,
+    scheduler=None,
+    verbosity: int = 1,
+    allow_modules: tuple[str, ...] = (),
+    security=None,
 ) -> _GPBase:
     """Continue the search in ``run_dir`` (stopped, interrupted or killed) and return the fitted estimator.
 
     X and y default to the CSV file the run was started on; they must be the same data. With a
     seed, a resumed generational run ends with the same result as an uninterrupted one.
     ``max_time_mins`` replaces the run's total budget (time already spent counts against it).
+    ``allow_modules`` and ``security`` are never read from the run directory: a run.json cannot
+    widen what gets imported, and certificates stay out of it; give them again.
     """
     folder = RunDir(run_dir)
-    info = folder.read_json()
+    info = folder.read_run()
     settings = dict(info["settings"])
-    task = settings.pop("task")
+    task = settings.pop("task", info["task"])
     for dropped in ("max_depth", "max_complexity"):
         settings.pop(dropped, None)
+    estimator_class = GPClassifier if task == CLASSIFICATION else GPRegressor
+    unknown = set(settings) - set(estimator_class().get_params())
+    if unknown or "scheduler" not in settings:
+        raise RunDirError(f"{folder.file(RUN_JSON)} has unexpected settings {sorted(unknown)}: damaged, or not ours")
     settings.update(
         checkpoint_dir=str(folder.path),
         verbosity=verbosity,
         scheduler=scheduler or settings["scheduler"],
         random_state=info["seed"],  # the seed actually used, also when the run was started unseeded
+        allow_modules=tuple(allow_modules),
+        security=security,
     )
     if max_time_mins is not None:
         settings["max_time_mins"] = max_time_mins
-    estimator = (GPClassifier if task == CLASSIFICATION else GPRegressor)(**settings)
+    estimator = estimator_class(**settings)
     data_path = info["data"]["path"]
     if X is None:
         if data_path is None or info.get("target") is None:

@@ -3,7 +3,9 @@
 SQLite in WAL mode: each result is one committed transaction, so after a ``kill -9`` the log holds
 every evaluation that finished. It is also the memo cache across resumes: a key in the log is
 never evaluated again. Rows keep their arrival order (``id``). Lookups go to the database, so
-the driver's memory does not grow with the number of evaluations.
+the driver's memory does not grow with the number of evaluations. An existing log is checked on
+opening (SQLite's ``quick_check`` and our columns), and rows are parsed, never evaluated: a damaged
+or foreign file is one clear ``RunDirError``, not a crash halfway through a resume.
 """
 
 from __future__ import annotations
@@ -38,6 +40,21 @@ CREATE TABLE IF NOT EXISTS evaluations (
 
 
 _COLUMNS = "key, generation, status, score, fold_scores, complexity, seconds, error"
+_SCHEMA_COLUMNS = ["id", "key", "generation", "status", "score", "fold_scores", "complexity", "seconds", "error",
+                   "finished_at"]  # fmt: skip
+
+
+def check_log(db: sqlite3.Connection, path: Path) -> None:
+    """Raise RunDirError unless ``db`` is an intact SQLite file with our evaluations table."""
+    try:
+        problems = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
+        columns = [row[1] for row in db.execute("PRAGMA table_info(evaluations)").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        raise RunDirError(f"{path} is not a usable evaluation log: {exc}") from None
+    if problems != ["ok"]:
+        raise RunDirError(f"{path} is damaged (SQLite integrity check: {'; '.join(problems[:3])})")
+    if columns and columns != _SCHEMA_COLUMNS:
+        raise RunDirError(f"{path} is an SQLite file but not a gp_automl evaluation log")
 
 
 @dataclass(frozen=True)
@@ -54,6 +71,7 @@ class EvaluationLog:
         self.path = Path(path)
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            check_log(self._db, self.path)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")  # with WAL: a process crash loses nothing
             self._db.execute(_SCHEMA)
@@ -93,7 +111,10 @@ class EvaluationLog:
     def entries(self, first: int = 0) -> Iterator[Entry]:
         """Logged entries in arrival order from row ``first`` on; streamed, not loaded at once."""
         for row in self._db.execute(f"SELECT {_COLUMNS} FROM evaluations ORDER BY id LIMIT -1 OFFSET ?", (first,)):
-            yield Entry(parse(row[0]), _result(row), row[1])
+            try:
+                yield Entry(parse(row[0]), _result(row), row[1])
+            except (ValueError, TypeError) as exc:  # json and parse errors are ValueErrors
+                raise RunDirError(f"{self.path} holds a damaged row ({exc})"[:300]) from None
 
     def close(self) -> None:
         self._db.close()

@@ -1,13 +1,18 @@
 """The run directory on disk: atomic writes, and refusing to write over someone else's run.
 
 Layout (contract): run.json, evaluations.sqlite (the log, see ``journal``), evaluations.csv,
-checkpoint.json, search.log, pareto_front.csv, best_pipeline.py, model.pkl.
-Every file is written to a temporary name in the same directory and renamed into place, so a
-crash leaves either the old file or the new one, never half of one.
+checkpoint.json, search.log, pareto_front.csv, best_pipeline.py, model.pkl and its checksum
+model.pkl.sha256 (``sha256sum -c`` reads it). Every file is written to a temporary name in the same
+directory and renamed into place, so a crash leaves either the old file or the new one, never half
+of one. The model is unpickled only from a run directory the user named, and only when its bytes
+match the checksum: a truncated or altered pickle is refused before ``pickle`` sees it. The
+checksum catches damage, not malice (anyone who can write the pickle can rewrite the checksum),
+so load models only from run directories you trust (docs/run-files.md).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -24,6 +29,7 @@ EVALUATIONS = "evaluations.csv"
 PARETO_FRONT = "pareto_front.csv"
 BEST_PIPELINE = "best_pipeline.py"
 MODEL = "model.pkl"
+MODEL_DIGEST = "model.pkl.sha256"
 SEARCH_LOG = "search.log"
 
 
@@ -76,11 +82,23 @@ class RunDir:
 
     def read_json(self, name: str = RUN_JSON) -> dict[str, Any]:
         try:
-            return json.loads(self.file(name).read_text(encoding="utf-8"))
+            data = json.loads(self.file(name).read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise RunDirError(f"{self.path} is not a gp_automl run directory (no {name})") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise RunDirError(f"{self.file(name)} is damaged: {exc}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            raise RunDirError(f"{self.file(name)} is damaged: {type(exc).__name__}: {exc}"[:300]) from None
+        if not isinstance(data, dict):
+            raise RunDirError(f"{self.file(name)} is damaged: not a JSON object")
+        return data
+
+    def read_run(self) -> dict[str, Any]:
+        """run.json with the fields every command relies on checked, so a damaged one is one clear error."""
+        info = self.read_json(RUN_JSON)
+        shapes = {"task": str, "settings": dict, "data": dict, "seed": int, "catalog": str}
+        for field, kind in shapes.items():
+            if not isinstance(info.get(field), kind):
+                raise RunDirError(f"{self.file(RUN_JSON)} lacks a valid {field!r}: damaged, or not ours")
+        return info
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         atomic_write_text(self.file(name), frame.to_csv(index=False))
@@ -89,11 +107,29 @@ class RunDir:
         atomic_write_text(self.file(name), text)
 
     def write_model(self, model: Any) -> None:
-        atomic_write_bytes(self.file(MODEL), pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+        data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+        atomic_write_bytes(self.file(MODEL), data)
+        atomic_write_text(self.file(MODEL_DIGEST), f"{hashlib.sha256(data).hexdigest()}  {MODEL}\n")
 
     def read_model(self) -> Any:
-        """Unpickle the refit model; only ever from a run directory the user named."""
+        """Unpickle the refit model; only ever from a run directory the user named, and only when
+        its bytes match ``model.pkl.sha256``."""
         try:
-            return pickle.loads(self.file(MODEL).read_bytes())
+            data = self.file(MODEL).read_bytes()
         except FileNotFoundError:
             raise RunDirError(f"{self.path} has no saved model ({MODEL})") from None
+        try:
+            recorded = self.file(MODEL_DIGEST).read_text(encoding="ascii").split()[0]
+        except (FileNotFoundError, UnicodeDecodeError, IndexError):
+            raise RunDirError(
+                f"{self.file(MODEL)} has no readable checksum ({MODEL_DIGEST}), so it is not loaded; "
+                "refit the exported best_pipeline.py instead"
+            ) from None
+        if hashlib.sha256(data).hexdigest() != recorded:
+            raise RunDirError(
+                f"{self.file(MODEL)} does not match its checksum ({MODEL_DIGEST}): truncated or altered, not loaded"
+            )
+        try:
+            return pickle.loads(data)
+        except Exception as exc:  # noqa: BLE001 - e.g. a class that moved between library versions
+            raise RunDirError(f"{self.file(MODEL)} could not be loaded: {type(exc).__name__}: {exc}"[:300]) from None

@@ -87,14 +87,20 @@ def is_data_name(name: str) -> bool:
 
 
 def format_value(value: Value) -> str:
-    """A Python literal for a hyperparameter value (``repr`` round-trips floats exactly)."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return repr(value)
+    """A Python literal for a hyperparameter value (``repr`` round-trips floats exactly).
+
+    The base types' own ``__repr__`` is called, so a subclass cannot render itself as code."""
+    if value is None or isinstance(value, bool):
+        return "None" if value is None else ("True" if value else "False")
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, str):
+        return str.__repr__(value)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"hyperparameter value {value!r} is not a finite number")
-        return repr(value)
-    raise TypeError(f"hyperparameter value {value!r} of type {type(value).__name__} is not a literal")
+        return float.__repr__(value)
+    raise TypeError(f"hyperparameter value of type {type(value).__name__} is not a literal")
 
 
 def parse(key: str) -> PipelineTree:

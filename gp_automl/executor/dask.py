@@ -48,8 +48,9 @@ ALLOWED_FAILURES = "distributed.scheduler.allowed-failures"
 
 
 class DaskExecutor:
-    def __init__(self, scheduler=None, n_workers: int | None = None):
+    def __init__(self, scheduler=None, n_workers: int | None = None, security=None):
         self._scheduler = scheduler
+        self._security = security  # None: Dask's config (distributed.comm.tls.*) decides
         self._requested_workers = n_workers
         self._cluster = None
         self._client = None
@@ -93,7 +94,7 @@ class DaskExecutor:
             wait_s = JOB_WAIT_S
         else:
             with dask.config.set({DEVELOPER_LOGS: 0}):
-                self._client = _connect_to(str(scheduler))
+                self._client = _connect_to(str(scheduler), self._security)
             self._owns_client = True
             where = f"scheduler {self._client.scheduler.address}"
         self._wait_for_workers(wait_s)
@@ -195,19 +196,27 @@ class DaskExecutor:
             self._client = self._cluster = self._context = None
 
 
-def _connect_to(scheduler: str):
+def _connect_to(scheduler: str, security=None):
+    """A Client of an address (``tcp://``, ``tls://``) or scheduler file. With ``security=None``
+    distributed builds its Security from the Dask config, so ``distributed.comm.tls.*`` applies."""
     from distributed import Client
 
     try:
         if scheduler.endswith(".json") or os.path.isfile(scheduler):
             if not os.path.isfile(scheduler):
                 raise SchedulerError(f"scheduler file {scheduler} not found")
-            return Client(scheduler_file=scheduler, timeout=CONNECT_TIMEOUT_S)
-        return Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+            return Client(scheduler_file=scheduler, timeout=CONNECT_TIMEOUT_S, security=security)
+        return Client(scheduler, timeout=CONNECT_TIMEOUT_S, security=security)
     except SchedulerError:
         raise
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        hint = ""
+        if scheduler.startswith("tls://") or "tls" in str(exc).lower():
+            hint = (
+                "; a TLS scheduler needs a CA file, certificate and key (--tls-ca-file, --tls-cert, --tls-key, "
+                "Python security=distributed.Security(...), or the Dask config distributed.comm.tls.*)"
+            )
+        raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler}: {exc}{hint}") from None
 
 
 def _result_of(future, tree: PipelineTree) -> EvalResult:

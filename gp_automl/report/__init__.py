@@ -47,9 +47,14 @@ def build_report(state: RunState, time_limit: float = 30.0) -> str:
     return page(f"gp_automl report: {state.path.name}", subtitle, parts)
 
 
-def write_report(run_dir: str | Path, output: str | Path | None = None, time_limit: float = 30.0) -> Path:
+def write_report(
+    run_dir: str | Path,
+    output: str | Path | None = None,
+    time_limit: float = 30.0,
+    allow_modules: tuple[str, ...] = (),
+) -> Path:
     """Write the report of ``run_dir`` to ``output`` (default ``RUN_DIR/report.html``) and return its path."""
-    state = load_run(run_dir)
+    state = load_run(run_dir, allow_modules)
     path = Path(output) if output else state.path / REPORT
     atomic_write_text(path, build_report(state, time_limit))
     return path

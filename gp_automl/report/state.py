@@ -18,10 +18,10 @@ import pandas as pd
 
 from gp_automl.errors import RunDirError
 from gp_automl.front import fronts_from_run
-from gp_automl.journal import EVALUATION_LOG
+from gp_automl.journal import EVALUATION_LOG, check_log
 from gp_automl.plots import pareto_front
 from gp_automl.results import PipelineContext
-from gp_automl.rundir import RUN_JSON, RunDir
+from gp_automl.rundir import RunDir
 from gp_automl.space import load_catalog
 from gp_automl.tree import PipelineTree, parse
 
@@ -36,6 +36,7 @@ class RunState:
     path: Path
     info: dict
     evaluations: pd.DataFrame
+    allow_modules: tuple[str, ...] = ()  # the user's opt-in for the run's catalog (never read from run.json)
 
     @property
     def task(self) -> str:
@@ -68,20 +69,22 @@ class RunState:
     def pipelines(self) -> PipelineContext:
         """What turns a logged key into the exact pipeline the search evaluated."""
         return PipelineContext(
-            load_catalog(self.info["catalog"], self.task), self.info["seed"], fronts_from_run(self.info["data"])
+            load_catalog(self.info["catalog"], self.task, self.allow_modules),
+            self.info["seed"],
+            fronts_from_run(self.info["data"]),
         )
 
 
-def load_run(run_dir: str | Path) -> RunState:
-    """Read a run directory, finished or in progress; ``RunDirError`` if it is not one."""
+def load_run(run_dir: str | Path, allow_modules: tuple[str, ...] = ()) -> RunState:
+    """Read a run directory, finished or in progress; ``RunDirError`` if it is not one.
+
+    ``allow_modules``: modules outside the trusted packages that the run's catalog may name."""
     folder = RunDir(run_dir)
     if not folder.path.is_dir():
         raise RunDirError(f"run directory {folder.path} not found")
-    info = folder.read_json(RUN_JSON)
-    for field in ("task", "settings", "data", "seed", "catalog"):
-        if field not in info:
-            raise RunDirError(f"{folder.file(RUN_JSON)} lacks {field!r}: not a gp_automl run.json")
-    return RunState(folder.path, info, read_evaluations(folder.file(EVALUATION_LOG), info.get("started")))
+    info = folder.read_run()
+    evaluations = read_evaluations(folder.file(EVALUATION_LOG), info.get("started"))
+    return RunState(folder.path, info, evaluations, tuple(allow_modules))
 
 
 def read_evaluations(path: Path, started: str | None = None) -> pd.DataFrame:
@@ -92,12 +95,16 @@ def read_evaluations(path: Path, started: str | None = None) -> pd.DataFrame:
     else:
         try:
             with _read_only(path) as db:
+                check_log(db, path)
                 rows = db.execute(f"SELECT {_COLUMNS} FROM evaluations ORDER BY id").fetchall()
         except sqlite3.Error as exc:
             raise RunDirError(f"{path} could not be read: {exc}") from None
     frame = pd.DataFrame(rows, columns=columns).drop(columns="id")
-    frame["fold_scores"] = [json.loads(text) for text in frame["fold_scores"]]
-    frame["score"] = frame["score"].astype(float)
+    try:
+        frame["fold_scores"] = [json.loads(text) for text in frame["fold_scores"]]
+        frame["score"] = frame["score"].astype(float)
+    except (TypeError, ValueError) as exc:
+        raise RunDirError(f"{path} holds a damaged row ({exc})"[:300]) from None
     frame["score_std"] = [float(np.std(folds)) if folds else float("nan") for folds in frame["fold_scores"]]
     start = _timestamp(started)
     frame["elapsed"] = frame["finished_at"].astype(float) - start if start is not None else float("nan")

@@ -64,7 +64,7 @@ def run_search(
     )
     budget = Budget(settings.max_time_mins, settings.generations, settings.early_stop)
     say = progress.say
-    with make_executor(settings.scheduler, settings.n_workers) as executor:
+    with make_executor(settings.scheduler, settings.n_workers, settings.security) as executor:
         say(f"evaluating on {executor.description}")
         archive = _open_archive(run_dir, resuming, progress)
         try:

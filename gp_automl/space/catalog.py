@@ -1,12 +1,15 @@
 """Load and validate operator catalogs (TOML files under ``operators/`` or a user's own file).
 
 Loading reads data only: import paths are checked statically (see ``resolve``) and no operator
-class is imported here; ``build`` imports them later, on the workers.
+class is imported here; ``build`` imports them later, on the workers. A path outside the allowed
+packages (``resolve.ALLOWED_PACKAGES``) is refused before anything looks for it, unless the user
+opted its module in with ``allow_modules``: a catalog from elsewhere cannot make us run its code.
 """
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,7 +17,7 @@ from typing import Any
 
 from gp_automl.errors import CatalogError
 from gp_automl.space.domains import Choice, Domain, FloatRange, IntRange
-from gp_automl.space.resolve import package_installed, resolves
+from gp_automl.space.resolve import ALLOWED_PACKAGES, check_module_names, is_allowed, package_installed, resolves
 
 ROLES = ("transformer", "selector", "model")
 _CATALOG_FIELDS = {"description", "include"}
@@ -90,8 +93,15 @@ def catalog_path(operators: str | Path, task: str) -> Path:
     return shipped_catalog_dir() / f"{text}-{task}.toml"
 
 
-def load_catalog(operators: str | Path, task: str) -> Catalog:
-    """Read, merge includes, validate. Raises CatalogError naming the file and the operator."""
+def load_catalog(operators: str | Path, task: str, allow_modules: Iterable[str] = ()) -> Catalog:
+    """Read, merge includes, validate. Raises CatalogError naming the file and the operator.
+
+    ``allow_modules``: modules (``"mylab"``, ``"mylab.models"``) trusted besides ALLOWED_PACKAGES.
+    """
+    try:
+        allow = check_module_names(allow_modules)
+    except ValueError as exc:
+        raise CatalogError(f"allow_modules: {exc}") from None
     path = catalog_path(operators, task)
     if not path.is_file():
         shipped = sorted(p.stem.rsplit("-", 1)[0] for p in shipped_catalog_dir().glob("*-*.toml"))
@@ -103,7 +113,7 @@ def load_catalog(operators: str | Path, task: str) -> Catalog:
     description = _read_into(path, raw_ops, seen=())
     specs, skipped = [], []
     for name, (source, raw) in raw_ops.items():
-        spec = _parse_operator(source, name, raw)
+        spec = _parse_operator(source, name, raw, allow)
         if spec is None:
             skipped.append(name)
             continue
@@ -157,7 +167,7 @@ def _check_fields(path: Path, where: str, table: Any, allowed: set[str]) -> None
         raise CatalogError(f"{path}: {where}: unknown field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
 
 
-def _parse_operator(path: Path, name: str, raw: Any) -> OperatorSpec | None:
+def _parse_operator(path: Path, name: str, raw: Any, allow: tuple[str, ...]) -> OperatorSpec | None:
     where = f"operator {name}"
     if not name.isidentifier() or name in RESERVED_NAMES or name.startswith("X_"):
         raise CatalogError(
@@ -173,12 +183,15 @@ def _parse_operator(path: Path, name: str, raw: Any) -> OperatorSpec | None:
     stack = raw.get("stack", True)
     if not isinstance(stack, bool):
         raise CatalogError(f"{path}: {where}: stack must be true or false")
+    _check_trusted(path, where, import_path, allow)
     if not package_installed(import_path):
         return None  # listed in Catalog.skipped; the estimator tells the user
     _check_import(path, where, import_path)
     fixed_raw = raw.get("fixed", {})
     _check_fields(path, f"{where}: fixed", fixed_raw, set(fixed_raw) if isinstance(fixed_raw, dict) else set())
-    fixed = tuple(sorted((key, _parse_fixed(path, f"{where}: fixed.{key}", value)) for key, value in fixed_raw.items()))
+    fixed = tuple(
+        sorted((key, _parse_fixed(path, f"{where}: fixed.{key}", value, allow)) for key, value in fixed_raw.items())
+    )
     params_raw = raw.get("params", {})
     _check_fields(path, f"{where}: params", params_raw, set(params_raw) if isinstance(params_raw, dict) else set())
     params = tuple(
@@ -193,20 +206,32 @@ def _parse_operator(path: Path, name: str, raw: Any) -> OperatorSpec | None:
     return OperatorSpec(name, import_path, role, params, fixed, stack and role == "model")
 
 
+def _check_trusted(path: Path, where: str, import_path: str, allow: tuple[str, ...]) -> None:
+    if not is_allowed(import_path, allow):
+        module = import_path.rpartition(".")[0]
+        raise CatalogError(
+            f"{path}: {where}: {import_path!r} is outside the trusted packages ({', '.join(ALLOWED_PACKAGES)}) "
+            f"and was not imported; if you trust it, opt in with --allow-module {module} "
+            f"(Python: allow_modules=[{module!r}])"
+        )
+
+
 def _check_import(path: Path, where: str, import_path: str) -> None:
     if not resolves(import_path):
         raise CatalogError(f"{path}: {where}: import path {import_path!r} does not resolve")
 
 
-def _parse_fixed(path: Path, where: str, value: Any) -> Any:
+def _parse_fixed(path: Path, where: str, value: Any, allow: tuple[str, ...]) -> Any:
     if isinstance(value, _SCALARS):
         return value
     if isinstance(value, dict):
         if set(value) == {"object"}:
-            _check_import(path, where, _text(path, where, value["object"]))
+            _check_trusted(path, where, _text(path, where, value["object"]), allow)
+            _check_import(path, where, value["object"])
             return ObjectRef(value["object"])
         if set(value) <= {"estimator", "kwargs"} and "estimator" in value:
-            _check_import(path, where, _text(path, where, value["estimator"]))
+            _check_trusted(path, where, _text(path, where, value["estimator"]), allow)
+            _check_import(path, where, value["estimator"])
             kwargs = value.get("kwargs", {})
             if not isinstance(kwargs, dict) or not all(isinstance(v, _SCALARS) for v in kwargs.values()):
                 raise CatalogError(f"{path}: {where}: kwargs must be a table of plain values")

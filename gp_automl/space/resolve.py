@@ -1,7 +1,8 @@
-"""Check that an import path names something real, without importing (and so running) anything.
+"""Check that an import path is trusted and names something real, without importing anything.
 
 A catalog only names classes; loading and validating one must never execute code from the
-packages it names. We find the module file with the import system's finders (which read
+packages it names. Only packages in ``ALLOWED_PACKAGES`` (or opted in by the user) are looked at
+at all; for those we find the module file with the import system's finders (which read
 directories, not code) and look for the name among what the module binds at top level.
 """
 
@@ -10,7 +11,30 @@ from __future__ import annotations
 import ast
 import importlib.machinery
 import importlib.util
+from collections.abc import Iterable
 from functools import lru_cache
+
+# Packages a catalog may name without an opt-in: scikit-learn, the optional model libraries, us.
+ALLOWED_PACKAGES = ("sklearn", "xgboost", "lightgbm", "gp_automl")
+
+
+def is_allowed(import_path: str, allow_modules: Iterable[str] = ()) -> bool:
+    """True when ``import_path`` lies inside an allowed package or a module the user opted in."""
+    return any(
+        import_path == trusted or import_path.startswith(trusted + ".")
+        for trusted in (*ALLOWED_PACKAGES, *allow_modules)
+    )
+
+
+def check_module_names(names: Iterable[str]) -> tuple[str, ...]:
+    """The opt-in list, validated: dotted Python identifiers such as ``tests`` or ``mylab.models``."""
+    if isinstance(names, str):
+        names = [names]
+    checked = tuple(names)
+    for name in checked:
+        if not isinstance(name, str) or not all(part.isidentifier() for part in name.split(".")):
+            raise ValueError(f"{name!r} is not a module name such as 'mylab' or 'mylab.models'")
+    return checked
 
 
 def package_installed(import_path: str) -> bool:

@@ -24,7 +24,7 @@ def test_a_pipeline_that_sleeps_forever_is_stopped_at_the_limit(tmp_path, monkey
     limit_s = 3
     est = GPClassifier(
         generations=2, population_size=6, max_eval_time_mins=limit_s / 60, cv=2, operators=STALL_CATALOG,
-        n_workers=2, random_state=0, verbosity=0,
+        n_workers=2, random_state=0, verbosity=0, allow_modules=["tests"],  # Stall lives in tests.stall
     )
     est.fit(X[:200], y[:200])
     evaluations = est.evaluations_
@@ -47,7 +47,7 @@ def test_the_time_budget_stops_running_evaluations_at_once(tmp_path, monkeypatch
     X, y = load_breast_cancer(return_X_y=True)
     est = GPClassifier(
         max_time_mins=6 / 60, max_eval_time_mins=10, cv=2, population_size=6, operators=STALL_CATALOG, n_workers=2,
-        random_state=0, verbosity=0,
+        random_state=0, verbosity=0, allow_modules=["tests"],
     )
     started = time.monotonic()
     est.fit(X[:200], y[:200])

@@ -208,7 +208,10 @@ def test_operator_of_a_missing_library_is_skipped_with_a_notice(tmp_path, breast
         '[operators.Boost]\nimport = "surely_not_installed_lib.Booster"\nrole = "model"\n'
     )
     X, y = breast_cancer
-    est = GPClassifier(max_time_mins=30, population_size=2, operators=str(catalog), scheduler="in-process")
+    est = GPClassifier(
+        max_time_mins=30, population_size=2, operators=str(catalog), scheduler="in-process",
+        allow_modules=["surely_not_installed_lib"],
+    )  # fmt: skip
     est.fit(X[:100], y[:100])  # one possible pipeline: the search must end at once, not idle for 30 minutes
     assert est.run_info_["stop_reason"] == "search_space_exhausted"
     assert "notice: skipped operators whose library is not installed: Boost" in capsys.readouterr().out
