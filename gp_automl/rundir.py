@@ -7,7 +7,7 @@ directory and renamed into place, so a crash leaves either the old file or the n
 of one. The model is unpickled only from a run directory the user named, and only when its bytes
 match the checksum: a truncated or altered pickle is refused before ``pickle`` sees it. The
 checksum catches damage, not malice (anyone who can write the pickle can rewrite the checksum),
-so load models only from run directories you trust (docs/run-files.md).
+so load models only from run directories you trust (docs/trust.md).
 """
 
 from __future__ import annotations
