@@ -74,8 +74,9 @@ def _table(runs: list[dict], systems: list[str]) -> str:
         rows.append("| " + " | ".join(row) + " |")
     rows.append("")
     rows.append(
-        "Each cell: median test score over seeds; median pipelines evaluated per minute; "
-        "median wall seconds (budget overrun); † failed or killed runs."
+        "Each cell, over the seeds whose run finished: median test score; median pipelines evaluated per "
+        "minute; median wall seconds of fit (overrun of the budget). †n: n runs failed or were killed "
+        "(they count as losses below)."
     )
     return "\n".join(rows)
 
