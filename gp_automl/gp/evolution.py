@@ -68,6 +68,14 @@ class Evolution:
             if tree.complexity <= self.max_complexity and individual.height <= self.max_depth:
                 return tree
 
+    def initial_trees(self, count: int, seen: KeySet) -> list[PipelineTree]:
+        """The catalog's start pipelines not yet seen, then random trees: a first generation that
+        already holds well-tried models, so the first minutes give a good one."""
+        start = [tree for tree in self.primitives.catalog.start if tree.key not in seen][:count]
+        for tree in start:
+            seen.add(tree.key)
+        return start + self.random_trees(count - len(start), seen)
+
     def random_trees(self, count: int, seen: KeySet, max_tries: int = 50) -> list[PipelineTree]:
         """``count`` new trees whose keys are not in ``seen`` (which is updated)."""
         trees: list[PipelineTree] = []

@@ -78,7 +78,7 @@ class GenerationalSearch(SearchLoop):
     def _initial_population(self, seen: KeysBefore) -> tuple[list[Scored], bool]:
         # Keep drawing until something works: a population of failures cannot breed.
         while seen.drawn < 50 * self.population_size:
-            trees = self.evolution.random_trees(self.population_size, seen)
+            trees = self.evolution.initial_trees(self.population_size, seen)
             population, complete = self._evaluate(trees, 0)
             if population or not complete or not trees or self.budget.stop_reason(0) is not None:
                 return population, complete

@@ -68,7 +68,7 @@ class SteadyStateSearch(SearchLoop):
             unseen.add(key)
         submitted = len(self.archive) + len(self._in_flight)
         if submitted < self.population_size or not self.population:
-            children = self.evolution.random_trees(wanted, unseen)
+            children = self.evolution.initial_trees(wanted, unseen)
         else:
             children = self.evolution.offspring(self.population, wanted, unseen)
         for child in children:

@@ -18,9 +18,10 @@ from typing import Any
 from gp_automl.errors import CatalogError
 from gp_automl.space.domains import Choice, Domain, FloatRange, IntRange
 from gp_automl.space.resolve import ALLOWED_PACKAGES, check_module_names, is_allowed, package_installed, resolves
+from gp_automl.tree import COMBINE, DATA, PipelineTree, parse
 
 ROLES = ("transformer", "selector", "model")
-_CATALOG_FIELDS = {"description", "include"}
+_CATALOG_FIELDS = {"description", "include", "start"}
 _OPERATOR_FIELDS = {"import", "role", "stack", "fixed", "params"}
 _DOMAIN_FIELDS = {"choices", "none", "int", "float", "log"}
 _SCALARS = (str, int, float, bool)
@@ -68,6 +69,7 @@ class Catalog:
     description: str
     operators: tuple[OperatorSpec, ...]
     skipped: tuple[str, ...] = field(default=())
+    start: tuple[PipelineTree, ...] = ()  # well-tried pipelines the initial population begins with
 
     def __getitem__(self, name: str) -> OperatorSpec:
         return self._by_name[name]
@@ -110,7 +112,7 @@ def load_catalog(operators: str | Path, task: str, allow_modules: Iterable[str] 
             " or the path of a .toml file"
         )
     raw_ops: dict[str, tuple[Path, dict]] = {}
-    description = _read_into(path, raw_ops, seen=())
+    description, raw_start = _read_into(path, raw_ops, seen=())
     specs, skipped = [], []
     for name, (source, raw) in raw_ops.items():
         spec = _parse_operator(source, name, raw, allow)
@@ -120,10 +122,12 @@ def load_catalog(operators: str | Path, task: str, allow_modules: Iterable[str] 
         specs.append(spec)
     if not any(s.is_model for s in specs):
         raise CatalogError(f'{path}: the catalog has no usable operator with role = "model"')
-    return Catalog(str(operators), str(path), description, tuple(specs), tuple(skipped))
+    start = _parse_start(path, raw_start, {s.name: s for s in specs}, set(skipped))
+    return Catalog(str(operators), str(path), description, tuple(specs), tuple(skipped), start)
 
 
-def _read_into(path: Path, raw_ops: dict, seen: tuple[Path, ...]) -> str:
+def _read_into(path: Path, raw_ops: dict, seen: tuple[Path, ...]) -> tuple[str, Any]:
+    """Merge ``path`` and its includes into ``raw_ops``; return its description and start list."""
     path = path.resolve()
     if path in seen:
         raise CatalogError(f"{path}: include cycle ({' -> '.join(str(p) for p in (*seen, path))})")
@@ -156,7 +160,52 @@ def _read_into(path: Path, raw_ops: dict, seen: tuple[Path, ...]) -> str:
         if name in raw_ops and raw_ops[name][0] != path:
             raise CatalogError(f"{path}: operator {name} is also defined in {raw_ops[name][0]}")
         raw_ops[name] = (path, raw)
-    return description
+    return description, header.get("start", [])
+
+
+def _parse_start(
+    path: Path, raw: Any, specs: dict[str, OperatorSpec], skipped: set[str]
+) -> tuple[PipelineTree, ...]:
+    """The ``[catalog] start`` pipelines, checked against the operators; those naming an operator
+    whose library is not installed are left out, as the operator is."""
+    if not isinstance(raw, list) or not all(isinstance(key, str) for key in raw):
+        raise CatalogError(f"{path}: [catalog] start must be a list of pipeline strings")
+    trees = []
+    for key in raw:
+        try:
+            tree = parse(key)
+        except ValueError as exc:
+            raise CatalogError(f"{path}: [catalog] start: {exc}") from None
+        if any(node.op in skipped for node in tree.walk()):
+            continue
+        problem = _start_problem(tree, specs, root=True)
+        if problem:
+            raise CatalogError(f"{path}: [catalog] start: {key!r}: {problem}")
+        trees.append(tree)
+    return tuple(trees)
+
+
+def _start_problem(tree: PipelineTree, specs: dict[str, OperatorSpec], root: bool) -> str | None:
+    if tree.op == DATA:
+        return None if not root and not tree.params and not tree.children else "X must be a leaf under a model"
+    if tree.op == COMBINE:
+        if root or len(tree.children) != 2 or tree.params:
+            return "Combine joins exactly two branches, below the model"
+    elif tree.op not in specs:
+        return f"unknown operator {tree.op!r} (a data variant such as X_ordinal depends on the data: use X)"
+    else:
+        spec = specs[tree.op]
+        if root != spec.is_model and not (spec.is_model and spec.stack):
+            return f"{tree.op} cannot be {'the root' if root else 'inside the pipeline'}"
+        if len(tree.children) != 1:
+            return f"{tree.op} takes one input"
+        given, wanted = dict(tree.params), dict(spec.params)
+        if set(given) != set(wanted):
+            return f"{tree.op} needs exactly the parameters {sorted(wanted)}, got {sorted(given)}"
+        for name, value in given.items():
+            if not wanted[name].contains(value):
+                return f"{tree.op}: {name}={value!r} is outside its domain {wanted[name]}"
+    return next((p for p in (_start_problem(c, specs, root=False) for c in tree.children) if p), None)
 
 
 def _check_fields(path: Path, where: str, table: Any, allowed: set[str]) -> None:

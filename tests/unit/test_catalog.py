@@ -156,3 +156,45 @@ def test_loading_imports_no_operator_module():
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[]"
+
+
+START_HEADER = "[catalog]\nstart = [{}]\n"
+
+
+def test_start_pipelines_are_checked_and_kept_in_order(tmp_path):
+    path = write(tmp_path, START_HEADER.format('"Tree(X, max_depth=3)", "Tree(X, max_depth=5)"') + GOOD_MODEL)
+    catalog = load_catalog(str(path), "classification")
+    assert [tree.key for tree in catalog.start] == ["Tree(X, max_depth=3)", "Tree(X, max_depth=5)"]
+
+
+@pytest.mark.parametrize(
+    "start, fragment",
+    [
+        ('"Tree(X)"', "needs exactly the parameters ['max_depth']"),
+        ('"Tree(X, max_depth=9)"', "max_depth=9 is outside its domain"),
+        ('"Tree(X, max_depth=3.0)"', "outside its domain"),
+        ('"Forest(X, max_depth=3)"', "unknown operator 'Forest'"),
+        ('"Tree(X_ordinal, max_depth=3)"', "use X"),
+        ('"X"', "X must be a leaf under a model"),
+        ('"__import__(\'os\')"', "not a pipeline key"),
+        ("1", "list of pipeline strings"),
+    ],
+)
+def test_malformed_start_pipelines_name_the_file_and_the_pipeline(tmp_path, start, fragment):
+    path = write(tmp_path, START_HEADER.format(start) + GOOD_MODEL)
+    with pytest.raises(CatalogError) as error:
+        load_catalog(str(path), "classification")
+    assert str(path) in str(error.value) and fragment in str(error.value)
+
+
+def test_start_pipelines_of_a_missing_library_are_left_out(tmp_path):
+    boost = '\n[operators.Boost]\nimport = "surely_not_installed_lib.Booster"\nrole = "model"\n'
+    path = write(tmp_path, START_HEADER.format('"Boost(X)", "Tree(X, max_depth=1)"') + GOOD_MODEL + boost)
+    catalog = load_catalog(str(path), "classification", allow_modules=["surely_not_installed_lib"])
+    assert [tree.key for tree in catalog.start] == ["Tree(X, max_depth=1)"]
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_default_catalogs_start_from_well_tried_models(task):
+    starts = [tree.op for tree in load_catalog("default", task).start]
+    assert len(starts) == 4 and starts[0].startswith("HistGradientBoosting")

@@ -154,3 +154,16 @@ def test_front_variants_are_genes_that_variation_moves_between(rng):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             build_pipeline(tree, catalog, 0, front_variants(typing)).fit(X, y).predict(X.head(3))
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_the_initial_population_begins_with_the_catalogs_start_pipelines(task):
+    catalog = load_catalog("default", task)
+    evolution = Evolution(catalog, rng=random.Random(0))
+    seen = {catalog.start[1].key}  # e.g. evaluated before a resume: not drawn again
+    trees = evolution.initial_trees(10, seen)
+    expected = [catalog.start[0], *catalog.start[2:]]
+    assert trees[: len(expected)] == expected and len({t.key for t in trees}) == 10
+    for tree in trees:
+        assert_valid(tree, catalog, evolution)
+    assert not {t.key for t in evolution.initial_trees(2, seen)} & {t.key for t in catalog.start}  # all seen now
