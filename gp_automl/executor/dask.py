@@ -205,8 +205,8 @@ def _connect_to(scheduler: str, security=None):
         if scheduler.endswith(".json") or os.path.isfile(scheduler):
             if not os.path.isfile(scheduler):
                 raise SchedulerError(f"scheduler file {scheduler} not found")
-            return Client(scheduler_file=scheduler, timeout=CONNECT_TIMEOUT_S, security=security)
-        return Client(scheduler, timeout=CONNECT_TIMEOUT_S, security=security)
+            return Client(scheduler_file=scheduler, timeout=_connect_timeout(), security=security)
+        return Client(scheduler, timeout=_connect_timeout(), security=security)
     except SchedulerError:
         raise
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
@@ -217,6 +217,14 @@ def _connect_to(scheduler: str, security=None):
                 "Python security=distributed.Security(...), or the Dask config distributed.comm.tls.*)"
             )
         raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler}: {exc}{hint}") from None
+
+
+def _connect_timeout() -> float:
+    """Our 15 s, or less if the Dask config says so (``distributed.comm.timeouts.connect``)."""
+    from dask.utils import parse_timedelta
+
+    configured = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), default="seconds")
+    return min(CONNECT_TIMEOUT_S, configured)
 
 
 def _result_of(future, tree: PipelineTree) -> EvalResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -17,13 +18,14 @@ CANCER = SHIPPED_DATA / "breast_cancer.csv"
 FIT_LIGHT = ["fit", CANCER, "--target", "target", "--operators", "light"]
 
 
-def cli(*args, cwd=None, timeout=600):
+def cli(*args, cwd=None, timeout=600, env=None):
     return subprocess.run(
         [sys.executable, "-m", "gp_automl.cli", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,
         timeout=timeout,
+        env=None if env is None else {**os.environ, **env},
     )
 
 
@@ -150,6 +152,7 @@ def test_unreachable_scheduler(tmp_path):
         "tcp://127.0.0.1:9",
         "--out",
         tmp_path / "r",
+        env={"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"},  # Dask's own setting shortens our 15 s wait
     )
     assert_one_clear_error(run, "cannot reach the Dask scheduler at tcp://127.0.0.1:9", 5)
     assert not (tmp_path / "r").exists()

@@ -34,7 +34,7 @@ def fitted(cancer_csv, dask_client):
     path, _, _ = cancer_csv
     frame = pd.read_csv(path)
     est = GPClassifier(
-        generations=5, population_size=20, operators="light", scheduler=dask_client, random_state=0, verbosity=0
+        generations=3, population_size=20, operators="light", scheduler=dask_client, random_state=0, verbosity=0
     )
     return est.fit(frame.drop(columns=["label"]), frame["label"], data_path=str(path))
 
@@ -44,7 +44,7 @@ def test_breast_cancer_held_out_balanced_accuracy(fitted, cancer_csv):
     assert fitted.score(X_test, y_test) >= 0.93
     assert set(fitted.classes_) == {0, 1}
     assert fitted.predict_proba(X_test).shape == (len(X_test), 2)
-    assert len(fitted.evaluations_) == 20 * 6  # the initial population and 5 generations, none twice
+    assert len(fitted.evaluations_) == 20 * 4  # the initial population and 3 generations, none twice
     assert fitted.evaluations_["key"].is_unique
 
 

@@ -16,7 +16,7 @@ from gp_automl.gp.rng import drawing_from
 from gp_automl.space import load_catalog
 from gp_automl.tree import COMBINE, parse
 
-STEPS = 1000
+STEPS = 600
 
 
 def assert_valid(tree, catalog, evolution):
