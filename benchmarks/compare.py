@@ -133,24 +133,19 @@ def run(system: str, dataset: str, seed: int, budget: float, n_jobs: int, kill_a
     return record
 
 
-def _session_processes(session: int) -> list[int]:
-    pids = []
+def _session(session: int) -> list[tuple[int, list[str]]]:
+    """(pid, stat fields) of every live process in the session (Linux /proc)."""
+    found = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = _stat(entry)
-            if fields and int(fields[3]) == session:
-                pids.append(int(entry.name))
-    return pids
+        fields = _stat(entry) if entry.name.isdigit() else None
+        if fields and int(fields[3]) == session:
+            found.append((int(entry.name), fields))
+    return found
 
 
 def _session_rss(session: int) -> int:
-    """Bytes resident in every process of the session (Linux /proc)."""
-    total = 0
-    for pid in _session_processes(session):
-        fields = _stat(Path("/proc") / str(pid))
-        if fields:
-            total += int(fields[21]) * PAGE
-    return total
+    """Bytes resident in every process of the session."""
+    return sum(int(fields[21]) * PAGE for _, fields in _session(session))
 
 
 def _stat(proc: Path) -> list[str] | None:
@@ -163,7 +158,7 @@ def _stat(proc: Path) -> list[str] | None:
 
 
 def _kill_session(session: int) -> None:
-    for pid in _session_processes(session):
+    for pid, _ in _session(session):
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:

@@ -98,21 +98,20 @@ def test_search_through_dask_jobqueue_from_the_cli(tmp_path):
     assert info["status"] == "finished" and info["evaluations"] == 12 and info["n_workers"] == 2
 
 
-def test_jobqueue_without_its_settings_is_one_clear_error(tmp_path):
+@pytest.mark.parametrize(
+    "kind, code, fragment",
+    [
+        ("local", 5, "jobqueue.local section of the Dask config"),  # a known kind without its settings
+        ("nope", 4, "unknown jobqueue cluster 'nope'"),
+    ],
+)
+def test_jobqueue_misconfiguration_is_one_clear_error(tmp_path, kind, code, fragment):
     done = subprocess.run(
         [sys.executable, "-m", "gp_automl.cli", "fit", str(SHIPPED_DATA / "breast_cancer.csv"), "--target", "target",
-         "--generations", "1", "--scheduler", "jobqueue:local", "--out", str(tmp_path / "run")],
+         "--generations", "1", "--scheduler", f"jobqueue:{kind}", "--out", str(tmp_path / "run")],
         capture_output=True, text=True, timeout=120,
     )
-    assert done.returncode == 5 and "jobqueue.local section of the Dask config" in done.stderr
+    assert done.returncode == code and fragment in done.stderr
     assert "Traceback" not in done.stderr
-
-
-def test_unknown_jobqueue_kind_is_one_clear_error(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "gp_automl.cli", "fit", str(SHIPPED_DATA / "breast_cancer.csv"), "--target", "target",
-         "--generations", "1", "--scheduler", "jobqueue:nope", "--out", str(tmp_path / "run")],
-        capture_output=True, text=True, timeout=120,
-    )
-    assert done.returncode == 4 and "unknown jobqueue cluster 'nope'" in done.stderr
-    assert "Traceback" not in done.stderr and not (tmp_path / "run").exists()
+    if kind == "nope":
+        assert not (tmp_path / "run").exists()

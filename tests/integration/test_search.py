@@ -154,6 +154,17 @@ def test_random_mode_draws_new_random_trees_instead_of_breeding(breast_cancer):
     assert not set(drawn.loc[drawn["generation"] > 0, "key"]) & set(evolved.loc[evolved["generation"] > 0, "key"])
 
 
+def test_the_default_catalogs_search_begins_with_its_start_pipelines(breast_cancer):
+    from gp_automl.space import load_catalog
+
+    X, y = breast_cancer
+    est = GPClassifier(generations=0, population_size=4, cv=2, scheduler="in-process", random_state=0, verbosity=0)
+    est.fit(X[:150], y[:150])
+    starts = [tree.key for tree in load_catalog("default", "classification").start]
+    assert list(est.evaluations_["key"]) == starts
+    assert (est.evaluations_["status"] == "ok").all()
+
+
 def test_missing_values_are_imputed_inside_the_pipeline(breast_cancer, dask_client):
     X, y = breast_cancer
     X = X[:200].copy()
