@@ -39,6 +39,8 @@ def main() -> None:
     parser.add_argument("--n-workers", type=int, default=2)
     parser.add_argument("--scheduler", default=None, help="'in-process' to leave Dask out of the measurement")
     parser.add_argument("--out", type=Path, default=None, help="write the numbers as JSON here")
+    parser.add_argument("--curve", type=Path, default=None,
+                        help="append every (evaluations, RSS) sample to this CSV as it is taken")
     args = parser.parse_args()
 
     X, y = load_breast_cancer(return_X_y=True)
@@ -63,11 +65,18 @@ def main() -> None:
             count, rss = logged(run_dir), me.memory_info().rss
             peak = max(peak, rss)
             samples.append((count, rss))
+            if curve is not None:
+                curve.write(f"{count},{rss / 2**20:.1f}\n")
+                curve.flush()
             for fraction in marks:
                 if marks[fraction] is None and count >= fraction * target:
                     marks[fraction] = (count, peak)
             time.sleep(0.5)
 
+    curve = None
+    if args.curve:
+        curve = args.curve.open("w")
+        curve.write("evaluations,rss_mib\n")
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     started = time.monotonic()
@@ -90,19 +99,25 @@ def main() -> None:
     evaluations = len(est.evaluations_)
     marks[1.0] = marks[1.0] or (evaluations, max(r for _, r in samples))
     mib = {f"{int(f * 100)}%": {"evaluations": c, "peak_rss_mib": round(r / 2**20, 1)} for f, (c, r) in marks.items()}
-    low, high = marks[0.1], marks[1.0]
-    growth = (high[1] - low[1]) / 2**20 / max(1, (high[0] - low[0])) * 1000
+    low, middle, high = marks[0.1], marks[0.5], marks[1.0]
+
+    def growth(a: tuple[int, int], b: tuple[int, int]) -> float:
+        return round((b[1] - a[1]) / 2**20 / max(1, b[0] - a[0]) * 1000, 2)
+
     report = {
         "evaluations": evaluations,
         "wall_seconds": round(wall, 1),
         "evaluations_per_minute": round(evaluations / wall * 60, 1),
         "peak_rss": mib,
-        "growth_mib_per_1000_evaluations": round(growth, 2),
+        "growth_mib_per_1000_evaluations": growth(low, high),
+        "growth_in_second_half_mib_per_1000": growth(middle, high),
         "log_size_mib": round((run_dir / "evaluations.sqlite").stat().st_size / 2**20, 2),
     }
     print(json.dumps(report, indent=2))
     if args.out:
         args.out.write_text(json.dumps(report, indent=2) + "\n")
+    if curve is not None:
+        curve.close()
 
 
 if __name__ == "__main__":
