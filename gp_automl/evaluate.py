@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.model_selection import cross_validate
 from threadpoolctl import threadpool_limits
 
-from gp_automl.build import Fronts, build_pipeline
+from gp_automl.build import Fronts, build_pipeline, preload
 from gp_automl.cv import Folds, scorer
 from gp_automl.isolate import run_with_limit
 from gp_automl.rejection import Bar
@@ -42,6 +42,7 @@ class EvalContext:
 
 def evaluate_with_limit(tree: PipelineTree, context: EvalContext, bar: Bar | None = None) -> EvalResult:
     """The task the executors run: ``evaluate`` in a child process stopped at ``context.limit_s``."""
+    preload(context.catalog, context.fronts)
     return run_with_limit(lambda: evaluate(tree, context, bar), tree, context.limit_s)
 
 
