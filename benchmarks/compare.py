@@ -103,8 +103,9 @@ def run(system: str, dataset: str, seed: int, budget: float, n_jobs: int, kill_a
     record = {
         "system": system, "version": None, "dataset": dataset, "task": DATASETS[dataset].task, "seed": seed,
         "budget_seconds": budget, "n_jobs": n_jobs, "status": "ok", "wall_seconds": None, "process_seconds": None,
-        "test_score": None, "cv_score": None, "pipelines": None, "failures": None, "peak_rss_mib": 0.0,
-        "error": None, "notes": [], "date": datetime.date.today().isoformat(), "cpus": os.cpu_count(),
+        "test_score": None, "cv_score": None, "pipelines": None, "stopped_early": None, "failures": None,
+        "peak_rss_mib": 0.0, "error": None, "notes": [], "date": datetime.date.today().isoformat(),
+        "cpus": os.cpu_count(),
     }
     start = time.monotonic()
     with open(logs / f"{name}.log", "w") as log:

@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> None:
         "pipelines": fitted.pipelines,
         "failures": fitted.failures,
         "notes": fitted.notes,
+        "stopped_early": fitted.stopped_early,
     }
     path = Path(args.result)
     partial = path.with_suffix(".partial")

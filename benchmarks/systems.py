@@ -35,6 +35,7 @@ class Fitted:
     failures: int | None
     cv_score: float | None = None
     notes: list[str] = field(default_factory=list)
+    stopped_early: int | None = None  # of ``pipelines``, those stopped after a few folds (gp_automl's early rejection)
 
 
 def _gp_automl(mode: str) -> Callable[[Split, float, int, int], Fitted]:
@@ -51,7 +52,7 @@ def _gp_automl(mode: str) -> Callable[[Split, float, int, int], Fitted]:
         info = model.run_info_
         return Fitted(
             version("gp_automl"), model.predict(split.X_test), seconds, info["evaluations"], info["failures"],
-            cv_score=model.best_score_,
+            cv_score=model.best_score_, stopped_early=info["rejected_early"],
         )
 
     return fit

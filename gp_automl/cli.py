@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
         "random: random trees only (the baseline evolution must beat)",
     )
     fit.add_argument("--early-stop", type=int, default=None, help="generations without front improvement")
+    fit.add_argument(
+        "--no-early-rejection", dest="early_rejection", action="store_false",
+        help="evaluate every pipeline on every fold (default: stop clear losers after their first folds)",
+    )  # fmt: skip
     fit.add_argument("--checkpoint-interval", type=float, default=300, help="seconds between checkpoints")
     fit.add_argument("--verbosity", type=int, default=1)
     _trust_options(fit)
@@ -165,6 +169,7 @@ def _fit(args: argparse.Namespace) -> int:
         n_workers=args.n_workers,
         mode=args.mode,
         early_stop=args.early_stop,
+        early_rejection=args.early_rejection,
         checkpoint_dir=out,
         checkpoint_interval=args.checkpoint_interval,
         random_state=args.seed,

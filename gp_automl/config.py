@@ -34,6 +34,7 @@ class Settings:
     verbosity: int
     allow_modules: tuple[str, ...] = ()
     security: Any = None
+    early_rejection: bool = True
     max_depth: int = 6
     max_complexity: int = 8
 
@@ -57,6 +58,8 @@ def make_settings(params: dict[str, Any], task: str) -> Settings:
     _optional_int(p, "early_stop", minimum=1)
     _optional_int(p, "random_state", minimum=0)
     _int(p, "verbosity", minimum=0)
+    if not isinstance(p["early_rejection"], bool):
+        raise ConfigError(f"early_rejection must be True or False, got {p['early_rejection']!r}")
     if p["generations"] is None and p["max_time_mins"] is None:
         raise ConfigError("set generations, max_time_mins, or both: otherwise the search never ends")
     if p["mode"] not in MODES:

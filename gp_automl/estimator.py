@@ -61,6 +61,7 @@ class _GPBase(BaseEstimator):
         verbosity=1,
         allow_modules=(),
         security=None,
+        early_rejection=True,
     ):
         self.generations = generations
         self.population_size = population_size
@@ -79,6 +80,7 @@ class _GPBase(BaseEstimator):
         self.verbosity = verbosity
         self.allow_modules = allow_modules
         self.security = security
+        self.early_rejection = early_rejection
 
     _default_scoring = ""
 
@@ -157,6 +159,7 @@ class _GPBase(BaseEstimator):
             driver_cpu_seconds=round(outcome.driver_cpu, 3),
             evaluating_seconds=round(outcome.evaluating, 3),
             failures=archive.failures,
+            rejected_early=archive.rejected,
             finished=_now(),
         )
         if best is None:
@@ -303,6 +306,7 @@ def resume(
     task = settings.pop("task", info["task"])
     for dropped in ("max_depth", "max_complexity"):
         settings.pop(dropped, None)
+    settings.setdefault("early_rejection", False)  # runs from before it existed evaluated every fold
     estimator_class = GPClassifier if task == CLASSIFICATION else GPRegressor
     unknown = set(settings) - set(estimator_class().get_params())
     if unknown or "scheduler" not in settings:

@@ -17,10 +17,11 @@ import pandas as pd
 from sklearn.model_selection import cross_validate
 from threadpoolctl import threadpool_limits
 
-from gp_automl.build import Fronts, build_pipeline
+from gp_automl.build import Fronts, build_pipeline, preload
 from gp_automl.cv import Folds, scorer
 from gp_automl.isolate import run_with_limit
-from gp_automl.result import ERROR, OK, EvalResult
+from gp_automl.rejection import Bar
+from gp_automl.result import ERROR, OK, REJECTED, EvalResult
 from gp_automl.space import Catalog
 from gp_automl.tree import PipelineTree
 
@@ -39,12 +40,15 @@ class EvalContext:
     limit_s: float | None = None  # hard per-pipeline time limit
 
 
-def evaluate_with_limit(tree: PipelineTree, context: EvalContext) -> EvalResult:
+def evaluate_with_limit(tree: PipelineTree, context: EvalContext, bar: Bar | None = None) -> EvalResult:
     """The task the executors run: ``evaluate`` in a child process stopped at ``context.limit_s``."""
-    return run_with_limit(lambda: evaluate(tree, context), tree, context.limit_s)
+    preload(context.catalog, context.fronts)
+    return run_with_limit(lambda: evaluate(tree, context, bar), tree, context.limit_s)
 
 
-def evaluate(tree: PipelineTree, context: EvalContext) -> EvalResult:
+def evaluate(tree: PipelineTree, context: EvalContext, bar: Bar | None = None) -> EvalResult:
+    """Cross-validated score of ``tree``; with a ``bar``, fold by fold, stopping (status ``rejected``)
+    as soon as the folds so far fall clearly behind it."""
     started = time.perf_counter()
     try:
         pipeline = build_pipeline(tree, context.catalog, context.random_state, context.fronts)
@@ -52,17 +56,25 @@ def evaluate(tree: PipelineTree, context: EvalContext) -> EvalResult:
         # only fight each other (and the other workers) for the same cores.
         with warnings.catch_warnings(), threadpool_limits(limits=1):
             warnings.simplefilter("ignore")
-            scores = cross_validate(
-                pipeline,
-                context.X,
-                context.y,
-                cv=list(context.folds),
-                scoring=scorer(context.scoring),
-                error_score="raise",
-            )["test_score"]
-        fold_scores = tuple(float(s) for s in scores)
-        if not all(math.isfinite(s) for s in fold_scores):
-            raise ValueError(f"non-finite fold scores {fold_scores}")
+            folds = list(context.folds)
+            batches = [folds] if bar is None else [[fold] for fold in folds]
+            fold_scores: tuple[float, ...] = ()
+            for batch in batches:
+                scores = cross_validate(
+                    pipeline, context.X, context.y, cv=batch, scoring=scorer(context.scoring), error_score="raise"
+                )["test_score"]
+                fold_scores += tuple(float(s) for s in scores)
+                if not all(math.isfinite(s) for s in fold_scores):
+                    raise ValueError(f"non-finite fold scores {fold_scores}")
+                if bar is not None and bar.rejects(fold_scores):
+                    return EvalResult(
+                        key=tree.key,
+                        status=REJECTED,
+                        fold_scores=fold_scores,
+                        complexity=tree.complexity,
+                        seconds=time.perf_counter() - started,
+                        error=bar.reason(fold_scores),
+                    )
         return EvalResult(
             key=tree.key,
             status=OK,

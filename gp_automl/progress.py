@@ -65,6 +65,7 @@ class Progress:
             f"best {best.result.score:.4f} {best.tree.key[:60]}" if best else "best none yet",
             f"failed {archive.failures - archive.timeouts}",
             f"timed out {archive.timeouts}",
+            f"rejected early {archive.rejected}",
             f"front {len(archive.front())}",
             f"workers {self.utilization():.0%} busy",
         ]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-OK, ERROR, TIMEOUT = "ok", "error", "timeout"
+OK, ERROR, TIMEOUT, REJECTED = "ok", "error", "timeout", "rejected"
 
 
 @dataclass(frozen=True)
 class EvalResult:
     key: str
-    status: str  # ok | error | timeout
+    status: str  # ok | error | timeout | rejected (stopped early as hopeless: see rejection.py)
     fold_scores: tuple[float, ...] = ()
     score: float = float("nan")  # mean over folds
     complexity: int = 0
@@ -20,6 +20,10 @@ class EvalResult:
     @property
     def ok(self) -> bool:
         return self.status == OK
+
+    @property
+    def failed(self) -> bool:
+        return self.status in (ERROR, TIMEOUT)
 
     def to_dict(self) -> dict:
         row = asdict(self)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
 from gp_automl.evaluate import EvalContext
+from gp_automl.rejection import Bar
 from gp_automl.result import EvalResult
 from gp_automl.tree import PipelineTree
 
@@ -31,7 +32,7 @@ class Executor(Protocol):
 
     def start(self, context: EvalContext) -> None: ...
 
-    def submit(self, tree: PipelineTree) -> None: ...
+    def submit(self, tree: PipelineTree, bar: Bar | None = None) -> None: ...
 
     def results(self, timeout: float) -> list[EvalResult]:
         """Results finished so far, waiting up to ``timeout`` seconds for the first one."""
@@ -55,11 +56,13 @@ def evaluate_all(
     trees: Iterable[PipelineTree],
     deadline: float | None = None,
     should_stop: StopCheck = never_stop,
+    bar_for: Callable[[PipelineTree], Bar | None] = lambda tree: None,
 ) -> Iterator[EvalResult]:
     """One result per tree in completion order; stops, cancelling the rest, at ``deadline``
-    (a ``time.monotonic()`` value) or as soon as ``should_stop()`` says so."""
+    (a ``time.monotonic()`` value) or as soon as ``should_stop()`` says so. ``bar_for`` gives the
+    bar a tree must keep up with to be evaluated on every fold (see ``rejection``)."""
     for tree in trees:
-        executor.submit(tree)
+        executor.submit(tree, bar_for(tree))
     try:
         while executor.in_flight:
             if should_stop() or (deadline is not None and time.monotonic() >= deadline):

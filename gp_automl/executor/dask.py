@@ -20,6 +20,7 @@ import dask
 from gp_automl.errors import ConfigError, SchedulerError
 from gp_automl.evaluate import EvalContext, evaluate_with_limit
 from gp_automl.isolate import stop_evaluations
+from gp_automl.rejection import Bar
 from gp_automl.result import ERROR, EvalResult
 from gp_automl.tree import PipelineTree
 
@@ -150,9 +151,9 @@ class DaskExecutor:
     def start(self, context: EvalContext) -> None:
         self._context = self._client.scatter(context, broadcast=True, hash=False)
 
-    def submit(self, tree: PipelineTree) -> None:
+    def submit(self, tree: PipelineTree, bar: Bar | None = None) -> None:
         assert self._context is not None, "start() first"
-        self._pending[self._client.submit(evaluate_with_limit, tree, self._context, pure=False)] = tree
+        self._pending[self._client.submit(evaluate_with_limit, tree, self._context, bar, pure=False)] = tree
 
     def results(self, timeout: float) -> list[EvalResult]:
         from distributed import wait

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 
 from gp_automl.evaluate import EvalContext, evaluate_with_limit
+from gp_automl.rejection import Bar
 from gp_automl.result import EvalResult
 from gp_automl.tree import PipelineTree
 
@@ -15,7 +16,7 @@ class InProcessExecutor:
 
     def __init__(self) -> None:
         self._context: EvalContext | None = None
-        self._queue: deque[PipelineTree] = deque()
+        self._queue: deque[tuple[PipelineTree, Bar | None]] = deque()
 
     def __enter__(self) -> InProcessExecutor:
         return self
@@ -26,12 +27,15 @@ class InProcessExecutor:
     def start(self, context: EvalContext) -> None:
         self._context = context
 
-    def submit(self, tree: PipelineTree) -> None:
-        self._queue.append(tree)
+    def submit(self, tree: PipelineTree, bar: Bar | None = None) -> None:
+        self._queue.append((tree, bar))
 
     def results(self, timeout: float) -> list[EvalResult]:
         assert self._context is not None, "start() first"
-        return [evaluate_with_limit(self._queue.popleft(), self._context)] if self._queue else []
+        if not self._queue:
+            return []
+        tree, bar = self._queue.popleft()
+        return [evaluate_with_limit(tree, self._context, bar)]
 
     @property
     def in_flight(self) -> int:

@@ -50,6 +50,7 @@ class Evolution:
     ):
         self.rng = rng or random.Random()
         self.primitives = build_primitive_set(catalog, data_leaves)
+        self.start_keys = frozenset(tree.key for tree in catalog.start)
         self.variation = Variation(self.primitives, max_depth, max_complexity)
         self.init_depth = init_depth
         self.crossover_rate = crossover_rate

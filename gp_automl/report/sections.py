@@ -54,7 +54,8 @@ def summary(state: RunState, now: float | None = None) -> Section:
         (
             "evaluations",
             f"{len(evaluations)} in {_generations(evaluations)} generation(s):"
-            f" {counts.get('ok', 0)} ok, {counts.get('error', 0)} failed, {counts.get('timeout', 0)} timed out",
+            f" {counts.get('ok', 0)} ok, {counts.get('error', 0)} failed, {counts.get('timeout', 0)} timed out,"
+            f" {counts.get('rejected', 0)} rejected early (clear losers after their first folds)",
         ),
         ("workers", info.get("n_workers", "?")),
         ("worker utilization", _utilization(state)),
@@ -63,7 +64,7 @@ def summary(state: RunState, now: float | None = None) -> Section:
     parts = [facts(pairs)]
     if state.in_progress:
         parts.insert(0, note(_progress_note(state, now or time.time())))
-    failed = evaluations[evaluations["status"] != "ok"]
+    failed = evaluations[evaluations["status"].isin(["error", "timeout"])]
     if len(failed):
         errors = (
             failed.assign(error=failed["error"].str.slice(0, 160))

@@ -19,6 +19,7 @@ from gp_automl.archive import KeysBefore
 from gp_automl.checkpoint import SearchState
 from gp_automl.executor import evaluate_all
 from gp_automl.gp import Scored
+from gp_automl.rejection import Bars
 from gp_automl.search.budget import EXHAUSTED, INTERRUPTED, TIME
 from gp_automl.search.loop import SearchLoop
 from gp_automl.tree import PipelineTree, parse
@@ -65,7 +66,7 @@ class GenerationalSearch(SearchLoop):
         self, generation: int, population: list[Scored], children: list[PipelineTree]
     ) -> tuple[list[Scored], str | None]:
         """Evaluate the children, keep the survivors, checkpoint; or say why the search must stop."""
-        scored, complete = self._evaluate(children, generation, population)
+        scored, complete = self._evaluate(children, generation, population, self._bars(population))
         if not complete:  # stopped part-way: a resume goes on with the children not evaluated yet
             self._checkpoint(generation, population, pending=children)
             return population, INTERRUPTED if self.budget.interrupted else TIME
@@ -79,20 +80,39 @@ class GenerationalSearch(SearchLoop):
         # Keep drawing until something works: a population of failures cannot breed.
         while seen.drawn < 50 * self.population_size:
             trees = self.evolution.initial_trees(self.population_size, seen)
-            population, complete = self._evaluate(trees, 0)
+            bars = Bars()
+            starts = [tree for tree in trees if tree.key in self.evolution.start_keys]
+            if starts and self.early_rejection:  # the start pipelines first: they set the bars for the rest
+                scored, complete = self._evaluate(starts, 0)
+                if not complete:
+                    return scored, complete
+                bars = self._bars(scored)
+            population, complete = self._evaluate(trees, 0, bars=bars)
             if population or not complete or not trees or self.budget.stop_reason(0) is not None:
                 return population, complete
         return [], True
 
     def _evaluate(
-        self, trees: list[PipelineTree], generation: int, population: list[Scored] | None = None
+        self,
+        trees: list[PipelineTree],
+        generation: int,
+        population: list[Scored] | None = None,
+        bars: Bars | None = None,
     ) -> tuple[list[Scored], bool]:
         """Evaluate in parallel (logged results are reused, not recomputed); return the successful
         ones in the order of ``trees`` (determinism), and whether every tree got a result. With a
-        ``population`` (not for the initial one), checkpoint every ``checkpoint_interval`` seconds."""
+        ``population`` (not for the initial one), checkpoint every ``checkpoint_interval`` seconds.
+        ``bars`` (fixed before any result comes in, for determinism) stop hopeless trees early."""
         by_key = {tree.key: tree for tree in trees}
         todo = [tree for tree in trees if tree.key not in self.archive]
-        for result in evaluate_all(self.executor, todo, self.budget.deadline, lambda: self.budget.interrupted):
+        bars = bars or Bars()
+        for result in evaluate_all(
+            self.executor,
+            todo,
+            self.budget.deadline,
+            lambda: self.budget.interrupted,
+            lambda tree: bars.for_complexity(tree.complexity),
+        ):
             self.hooks.on_result(self.archive.add(by_key[result.key], result, generation))
             if population is not None and self._checkpoint_due():
                 self._checkpoint(generation, population, pending=trees)

@@ -10,6 +10,7 @@ from gp_automl.archive import Archive
 from gp_automl.checkpoint import SearchState
 from gp_automl.executor import Executor
 from gp_automl.gp import Evolution, Scored
+from gp_automl.rejection import Bars
 from gp_automl.search.budget import Budget
 from gp_automl.search.hooks import Hooks
 
@@ -23,7 +24,15 @@ class SearchLoop:
     population_size: int
     hooks: Hooks = field(default_factory=Hooks)
     checkpoint_interval: float | None = None  # seconds between checkpoints besides the regular ones
+    early_rejection: bool = True  # stop hopeless pipelines after their first folds (rejection.py)
     _last_checkpoint: float = field(default_factory=time.monotonic)
+
+    def _bars(self, population: list[Scored]) -> Bars:
+        """What new trees must keep up with: set by ``population``, or nothing without early rejection."""
+        if not self.early_rejection:
+            return Bars()
+        results = (self.archive.result(member.tree.key) for member in population)
+        return Bars((r.key, r.complexity, r.score, r.fold_scores) for r in results if r is not None and r.ok)
 
     def _checkpoint_due(self) -> bool:
         return self.checkpoint_interval is not None and (

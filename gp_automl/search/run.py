@@ -96,8 +96,9 @@ def run_search(
             )
             loop = {GENERATIONAL: GenerationalSearch, ASYNC: SteadyStateSearch, RANDOM: RandomSearch}[settings.mode]
             search = loop(
-                evolution, executor, archive, budget, settings.population_size, hooks, settings.checkpoint_interval
-            )
+                evolution, executor, archive, budget, settings.population_size, hooks, settings.checkpoint_interval,
+                settings.early_rejection,
+            )  # fmt: skip
 
             def request_stop(signum: int) -> None:
                 budget.interrupted = True
@@ -144,4 +145,3 @@ def _restore(run_dir: RunDir, archive: Archive, budget: Budget, say: Say) -> Sea
     else:
         say(f"resuming before the first checkpoint: {len(archive)} logged evaluations will be reused")
     return start
-

@@ -71,9 +71,10 @@ class SteadyStateSearch(SearchLoop):
             children = self.evolution.initial_trees(wanted, unseen)
         else:
             children = self.evolution.offspring(self.population, wanted, unseen)
+        bars = self._bars(self.population)
         for child in children:
             self._in_flight[child.key] = child
-            self.executor.submit(child)
+            self.executor.submit(child, bars.for_complexity(child.complexity))
 
     def _take(self, result: EvalResult) -> None:
         tree = self._in_flight.pop(result.key, None)
@@ -82,8 +83,9 @@ class SteadyStateSearch(SearchLoop):
         entry = self.archive.add(tree, result, self._generation)
         self.hooks.on_result(entry)
         if result.ok:
-            self.population = self.evolution.survivors([*self.population, Scored(tree, result.score)],
-                                                       self.population_size)
+            self.population = self.evolution.survivors(
+                [*self.population, Scored(tree, result.score)], self.population_size
+            )
         self._results_in_generation += 1
         if self._results_in_generation >= self.population_size:
             self.budget.record_generation(self.archive.improved_in(self._generation))
@@ -104,10 +106,11 @@ class SteadyStateSearch(SearchLoop):
         scored = [Scored(parse(key), score) for key, score in start.population]
         scored += [Scored(e.tree, e.result.score) for e in self.archive.entries(start.logged) if e.result.ok]
         self.population = self.evolution.survivors(scored, self.population_size)
+        bars = self._bars(self.population)
         for key in start.pending:
             if key not in self.archive:
                 self._in_flight[key] = tree = parse(key)
-                self.executor.submit(tree)
+                self.executor.submit(tree, bars.for_complexity(tree.complexity))
 
     def _checkpoint(self) -> None:
         self._save(self._generation, self.population, self._in_flight)  # the generation in progress

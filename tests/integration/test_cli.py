@@ -126,6 +126,16 @@ def test_an_existing_run_is_never_overwritten(run_dir):
     assert (run_dir / "run.json").read_text() == before
 
 
+def test_early_rejection_can_be_switched_off_and_run_json_says_so(tmp_path):
+    out = tmp_path / "run"
+    run = cli(*FIT_LIGHT, "--generations", "1", "--population-size", "4", "--cv", "3", "--scheduler", "in-process",
+              "--no-early-rejection", "--out", out)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    info = json.loads((out / "run.json").read_text())
+    assert info["settings"]["early_rejection"] is False and info["rejected_early"] == 0
+    assert set(pd.read_csv(out / "evaluations.csv")["status"]) == {"ok"}
+
+
 def test_malformed_catalog(tmp_path):
     catalog = tmp_path / "mine.toml"
     catalog.write_text(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import subprocess
 import sys
@@ -154,15 +155,38 @@ def test_random_mode_draws_new_random_trees_instead_of_breeding(breast_cancer):
     assert not set(drawn.loc[drawn["generation"] > 0, "key"]) & set(evolved.loc[evolved["generation"] > 0, "key"])
 
 
+def test_clear_losers_are_stopped_early_and_never_reach_the_front(fitted):
+    evaluations = fitted.evaluations_
+    rejected = evaluations[evaluations["status"] == "rejected"]
+    assert len(rejected) >= 5, "bred children far behind their parents are stopped after a fold or two"
+    assert (rejected["generation"] > 0).all(), "the light catalog has no start pipelines to set bars in generation 0"
+    assert all(1 <= len(json.loads(folds)) < 5 for folds in rejected["fold_scores"])
+    assert rejected["error"].str.startswith("stopped after").all() and rejected["score"].isna().all()
+    assert not set(rejected["key"]) & set(fitted.pareto_front_["key"])
+    assert fitted.run_info_["rejected_early"] == len(rejected) and fitted.run_info_["failures"] == 0
+
+
+def test_without_early_rejection_every_pipeline_gets_every_fold(breast_cancer):
+    X, y = breast_cancer
+    est = GPClassifier(generations=2, population_size=6, operators="light", scheduler="in-process", cv=3,
+                       early_rejection=False, random_state=0, verbosity=0)
+    est.fit(X[:150], y[:150])
+    assert set(est.evaluations_["status"]) == {"ok"}
+    assert all(len(json.loads(folds)) == 3 for folds in est.evaluations_["fold_scores"])
+
+
 def test_the_default_catalogs_search_begins_with_its_start_pipelines(breast_cancer):
     from gp_automl.space import load_catalog
 
     X, y = breast_cancer
-    est = GPClassifier(generations=0, population_size=4, cv=2, scheduler="in-process", random_state=0, verbosity=0)
+    est = GPClassifier(generations=0, population_size=8, cv=3, scheduler="in-process", random_state=0, verbosity=0)
     est.fit(X[:150], y[:150])
     starts = [tree.key for tree in load_catalog("default", "classification").start]
-    assert list(est.evaluations_["key"]) == starts
-    assert (est.evaluations_["status"] == "ok").all()
+    evaluations = est.evaluations_
+    assert list(evaluations["key"][: len(starts)]) == starts and len(evaluations) == 8
+    assert (evaluations["status"][: len(starts)] == "ok").all()
+    # the start pipelines set the bar for the random rest of generation 0: clear losers stop early
+    assert set(evaluations["status"][len(starts) :]) <= {"ok", "rejected", "error"}
 
 
 def test_missing_values_are_imputed_inside_the_pipeline(breast_cancer, dask_client):
