@@ -78,7 +78,7 @@ def test_search_on_an_existing_cluster(scheduler_file, by, mode):
     )
     est.fit(X[:300], y[:300])
     assert est.run_info_["n_workers"] == 2
-    assert len(est.evaluations_) == 24 and (est.evaluations_["status"] == "ok").sum() >= 20
+    assert len(est.evaluations_) == 24 and est.evaluations_["status"].isin(["ok", "rejected"]).sum() >= 20
     assert est.score(X[300:], y[300:]) > 0.85
 
 

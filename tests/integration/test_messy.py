@@ -47,7 +47,7 @@ def test_fit_reports_column_choices_and_dropped_rows(messy_run):
     log = (out / "search.log").read_text()
     assert "dropped column 'notes': free text" in log and "1 datetime column(s): signup_date" in log
     evaluations = pd.read_csv(out / "evaluations.csv")
-    assert (evaluations["status"] == "ok").all()
+    assert evaluations["status"].isin(["ok", "rejected"]).all()  # no failures
     leaves = set(evaluations["key"].str.findall(r"\bX(?:_\w+)?\b").sum())
     assert len(leaves) > 1, "the search tried more than one preprocessing front"
 

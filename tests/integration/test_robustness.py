@@ -33,7 +33,7 @@ def test_a_pipeline_that_sleeps_forever_is_stopped_at_the_limit(tmp_path, monkey
     assert timeouts["seconds"].between(limit_s, limit_s + 15).all()
     assert timeouts["key"].str.contains("seconds=1000000.0").all()
     # the workers came back into service: everything that does not hang was evaluated
-    assert (evaluations["status"] == "ok").sum() == len(evaluations) - len(timeouts)
+    assert evaluations["status"].isin(["ok", "rejected"]).sum() == len(evaluations) - len(timeouts)
     assert est.run_info_["status"] == "finished" and len(evaluations) == 18
     time.sleep(1)
     stuck = [int(p.name) for p in pids.iterdir() if _alive(int(p.name))]

@@ -200,7 +200,7 @@ def test_missing_values_are_imputed_inside_the_pipeline(breast_cancer, dask_clie
     est.fit(X, y)
     assert est.evaluations_["source"].str.contains("SimpleImputer(add_indicator=True", regex=False).all()
     assert {"X", "X_mean"} == set(est.run_info_["data"]["data_leaves"])  # the search picks the imputation
-    assert (est.evaluations_["status"] == "ok").all()
+    assert est.evaluations_["status"].isin(["ok", "rejected"]).all()  # no failures
     assert est.predict(X).shape == (200,)
 
 
