@@ -41,13 +41,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="write the numbers as JSON here")
     parser.add_argument("--curve", type=Path, default=None,
                         help="append every (evaluations, RSS) sample to this CSV as it is taken")
-    parser.add_argument("--no-trim", action="store_true",
-                        help="the baseline: leave freed heap memory with the allocator (no malloc_trim at checkpoints)")
     args = parser.parse_args()
-    if args.no_trim:
-        import gp_automl.search.run
-
-        gp_automl.search.run.give_back_free_memory = lambda: None
 
     X, y = load_breast_cancer(return_X_y=True)
     X, y = X[:300], y[:300]
@@ -111,7 +105,6 @@ def main() -> None:
         return round((b[1] - a[1]) / 2**20 / max(1, b[0] - a[0]) * 1000, 2)
 
     report = {
-        "trim": not args.no_trim,
         "evaluations": evaluations,
         "wall_seconds": round(wall, 1),
         "evaluations_per_minute": round(evaluations / wall * 60, 1),

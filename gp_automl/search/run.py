@@ -17,7 +17,6 @@ from gp_automl.data import Dataset
 from gp_automl.evaluate import EvalContext
 from gp_automl.executor import make_executor
 from gp_automl.gp import Evolution
-from gp_automl.heap import give_back_free_memory
 from gp_automl.journal import EVALUATION_LOG, EvaluationLog
 from gp_automl.progress import Progress
 from gp_automl.rundir import RUN_JSON, SEARCH_LOG, RunDir
@@ -85,7 +84,6 @@ def run_search(
             def on_checkpoint(state: SearchState) -> None:
                 if run_dir is not None:
                     save_checkpoint(run_dir.file(CHECKPOINT), state)
-                give_back_free_memory()  # at each generation's end, so the driver stays flat overnight
 
             hooks = Hooks(
                 on_result=on_result,
