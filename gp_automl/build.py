@@ -140,19 +140,10 @@ def preload(catalog: Catalog, fronts: Fronts) -> None:
     """Import every class ``catalog``'s pipelines can use, once per process. Evaluations run in
     processes forked from this one; without this, each would import its operators' modules again
     (a few tenths of a second for ``sklearn.ensemble``), and throw them away when it exits."""
-    paths = {PIPELINE, UNION, STACKING}
+    paths = {PIPELINE, UNION, STACKING} | import_paths(list(fronts.values()))
     for spec in catalog.operators:
         paths.add(spec.import_path)
         paths.update(value.import_path for _, value in spec.fixed if isinstance(value, ObjectRef))
-    pending = list(fronts.values())
-    while pending:
-        value = pending.pop()
-        if isinstance(value, (Call, Ref)):
-            paths.add(value.import_path)
-        if isinstance(value, Call):
-            pending.extend(v for _, v in value.kwargs)
-        elif isinstance(value, (list, tuple)):
-            pending.extend(value)
     for path in paths - _preloaded:
         _preloaded.add(path)
         try:
@@ -162,3 +153,17 @@ def preload(catalog: Catalog, fronts: Fronts) -> None:
 
 
 _preloaded: set[str] = set()
+
+
+def import_paths(plan: Any) -> set[str]:
+    """Every import path a plan names."""
+    if isinstance(plan, Call):
+        found = {plan.import_path}
+        for _, value in plan.kwargs:
+            found |= import_paths(value)
+        return found
+    if isinstance(plan, Ref):
+        return {plan.import_path}
+    if isinstance(plan, (list, tuple)):
+        return set().union(*(import_paths(item) for item in plan)) if plan else set()
+    return set()

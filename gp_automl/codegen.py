@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gp_automl import steps as steps_module
-from gp_automl.build import HELPERS_MODULE, Call, Ref
+from gp_automl.build import HELPERS_MODULE, Call, Ref, import_paths
 from gp_automl.errors import ExportError
 from gp_automl.readback import constants, plan_from_script, same
 from gp_automl.tree import format_value
@@ -54,7 +54,7 @@ def render_script(plan: Call, info: ScriptInfo) -> str:
         f"Reported {info.cv_splits}-fold CV {info.scoring}: {score}\n\n"
         "Usage: python best_pipeline.py [DATA.csv]   (defaults to the training data below)\n"
     )
-    paths = _import_paths(plan)
+    paths = import_paths(plan)
     helpers = {path.rpartition(".")[2] for path in paths if path.startswith(HELPERS_MODULE + ".")}
     helper_imports, helper_body = _helper_source(helpers) if helpers else ([], "")
     splitter = "StratifiedKFold" if info.task == "classification" else "KFold"
@@ -151,19 +151,6 @@ def _docstring(text: str) -> str:
 def render_expression(plan: Call) -> str:
     """The pipeline as one line of Python (for tables); the script has the readable layout."""
     return _render(plan, 0, width=10**9)
-
-
-def _import_paths(plan: Any) -> set[str]:
-    if isinstance(plan, Call):
-        found = {plan.import_path}
-        for _, value in plan.kwargs:
-            found |= _import_paths(value)
-        return found
-    if isinstance(plan, Ref):
-        return {plan.import_path}
-    if isinstance(plan, (list, tuple)):
-        return set().union(*(_import_paths(item) for item in plan)) if plan else set()
-    return set()
 
 
 def _from_imports(paths: set[str]) -> list[str]:

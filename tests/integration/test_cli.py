@@ -75,6 +75,7 @@ def test_fit_writes_a_complete_run_directory(run_dir):
         "gp_automl 0.1.0: classification",
         "evaluating on LocalCluster",
         "generation 2: 24 evaluated",
+        "rejected early",
         "stopped by generations",
         "run directory:",
     ]:

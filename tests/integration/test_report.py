@@ -230,6 +230,21 @@ def test_a_run_without_reachable_data_says_so_in_place(finished_run, tmp_path):
     assert "has changed since the run" in text
 
 
+def test_pipelines_stopped_early_are_counted_apart_from_failures(finished_run, tmp_path):
+    out, _ = finished_run
+    copy = shutil.copytree(out, tmp_path / "copy")
+    with closing(sqlite3.connect(copy / "evaluations.sqlite")) as db, db:
+        db.execute(
+            "INSERT INTO evaluations (key, generation, status, score, fold_scores, complexity, seconds, error,"
+            " finished_at) VALUES ('GaussianNB(X, var_smoothing=1.0)', 1, 'rejected', NULL, '[0.5]', 1, 0.1,"
+            " 'stopped after 1 of 3 folds: mean 0.5000 against 0.9500', ?)",
+            (time.time(),),
+        )
+    text = assert_complete(parse_report(write_report(copy)), images=4)
+    assert "17 in 2 generation(s): 16 ok, 0 failed, 0 timed out, 1 rejected early" in text
+    assert "Most frequent failures" not in text and "stopped after 1 of 3 folds" not in text
+
+
 def test_a_run_that_has_logged_nothing_yet(finished_run, tmp_path):
     out, _ = finished_run
     fresh = tmp_path / "fresh"
