@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from gp_automl.columns import unseen_categories
-from gp_automl.config import GENERATIONAL, MODES
+from gp_automl.config import AUTO, GENERATIONAL, MODES
 from gp_automl.data import CLASSIFICATION, infer_task, prediction_frame, read_table, split_target
 from gp_automl.errors import ConfigError, DataWarning, GPAutoMLError, RunDirError
 from gp_automl.estimator import GPClassifier, GPRegressor, resume
@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--max-time-mins", type=float, default=None, help="wall-clock budget of the search")
     fit.add_argument("--generations", type=int, default=None)
     fit.add_argument(
-        "--max-eval-time-mins", type=float, default=5, help="hard limit per pipeline; a pipeline past it is stopped"
+        "--max-eval-time-mins", type=_minutes_or_auto, default=AUTO,
+        help="hard limit per pipeline; a pipeline past it is stopped (auto: 5, at most a fifth of --max-time-mins)",
     )
     fit.add_argument("--population-size", type=int, default=50)
     fit.add_argument("--operators", default="default", help="catalog name (default, light) or a .toml file")
@@ -89,6 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("data", help="CSV or Parquet file with the training data's feature columns")
     predict.add_argument("-o", "--output", help="CSV to write (default: standard output)")
     return parser
+
+
+def _minutes_or_auto(text: str) -> float | str:
+    if text == AUTO:
+        return AUTO
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a number of minutes, got {text!r}") from None
 
 
 def _trust_options(command: argparse.ArgumentParser) -> None:

@@ -12,6 +12,11 @@ from gp_automl.space.resolve import check_module_names
 
 GENERATIONAL, ASYNC, RANDOM = "generational", "async", "random"
 MODES = (GENERATIONAL, ASYNC, RANDOM)
+AUTO = "auto"
+AUTO_EVAL_MINS = 5.0
+# With max_eval_time_mins="auto", one pipeline may use at most this share of the time budget: a
+# generation waits for its slowest pipeline, so a 60 s search must not let one fit take all of it.
+AUTO_EVAL_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -20,7 +25,7 @@ class Settings:
     generations: int | None
     population_size: int
     max_time_mins: float | None
-    max_eval_time_mins: float | None
+    max_eval_time_mins: float | str | None
     cv: int
     scoring: str
     operators: str
@@ -38,6 +43,15 @@ class Settings:
     max_depth: int = 6
     max_complexity: int = 8
 
+    def eval_limit_s(self) -> float | None:
+        """Seconds one evaluation may run (None: no limit). ``"auto"``: 5 minutes, but at most a fifth
+        of ``max_time_mins``; a number is taken as it is."""
+        if self.max_eval_time_mins != AUTO:
+            return None if self.max_eval_time_mins is None else 60 * self.max_eval_time_mins
+        if self.max_time_mins is None:
+            return 60 * AUTO_EVAL_MINS
+        return 60 * min(AUTO_EVAL_MINS, AUTO_EVAL_SHARE * self.max_time_mins)
+
     def to_json(self) -> dict:
         data = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict would deep-copy a Client
         data["scheduler"] = None if self.scheduler is None else str(self.scheduler)
@@ -51,7 +65,8 @@ def make_settings(params: dict[str, Any], task: str) -> Settings:
     _optional_int(p, "generations", minimum=0)
     _int(p, "population_size", minimum=2)
     _optional_number(p, "max_time_mins")
-    _optional_number(p, "max_eval_time_mins")
+    if p["max_eval_time_mins"] != AUTO:
+        _optional_number(p, "max_eval_time_mins", accepts="'auto', a positive number or None")
     _optional_number(p, "checkpoint_interval", allow_zero=True)
     _int(p, "cv", minimum=2)
     _optional_int(p, "n_workers", minimum=1)
@@ -104,10 +119,10 @@ def _optional_int(p: dict, name: str, minimum: int) -> None:
         _int(p, name, minimum)
 
 
-def _optional_number(p: dict, name: str, allow_zero: bool = False) -> None:
+def _optional_number(p: dict, name: str, allow_zero: bool = False, accepts: str = "a positive number or None") -> None:
     value = p[name]
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not (value > 0 or allow_zero and value == 0):
-        raise ConfigError(f"{name} must be a positive number or None, got {value!r}")
+        raise ConfigError(f"{name} must be {accepts}, got {value!r}")
     p[name] = float(value)

@@ -47,7 +47,7 @@ class _GPBase(BaseEstimator):
         generations=None,
         population_size=50,
         max_time_mins=60,
-        max_eval_time_mins=5,
+        max_eval_time_mins="auto",
         cv=5,
         scoring=None,
         operators="default",

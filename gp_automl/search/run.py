@@ -57,7 +57,7 @@ def run_search(
     rng = random.Random(settings.random_state)
     seed = settings.random_state if settings.random_state is not None else rng.randrange(2**31)
     folds = make_folds(settings.task, settings.cv, seed, dataset.X, dataset.y)
-    limit_s = None if settings.max_eval_time_mins is None else 60 * settings.max_eval_time_mins
+    limit_s = settings.eval_limit_s()
     context = EvalContext(dataset.X, dataset.y, folds, settings.scoring, catalog, seed, dataset.front, limit_s=limit_s)
     evolution = Evolution(
         catalog, settings.max_depth, settings.max_complexity, rng=rng, data_leaves=dataset.data_leaves

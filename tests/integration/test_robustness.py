@@ -40,6 +40,21 @@ def test_a_pipeline_that_sleeps_forever_is_stopped_at_the_limit(tmp_path, monkey
     assert not stuck, f"evaluation processes outlived the search: {stuck}"
 
 
+def test_by_default_no_pipeline_takes_more_than_a_fifth_of_the_time_budget():
+    X, y = load_breast_cancer(return_X_y=True)
+    budget_s = 10
+    est = GPClassifier(  # max_eval_time_mins="auto": 5 minutes, but at most a fifth of the budget
+        max_time_mins=budget_s / 60, cv=2, population_size=6, operators=STALL_CATALOG, n_workers=2,
+        random_state=0, verbosity=0, allow_modules=["tests"],
+    )
+    est.fit(X[:200], y[:200])
+    timeouts = est.evaluations_[est.evaluations_["status"] == "timeout"]
+    assert len(timeouts) >= 1, "the seed should draw at least one hanging pipeline"
+    assert timeouts["seconds"].between(budget_s / 5, budget_s / 5 + 5).all()
+    assert timeouts["error"].str.contains("2 s limit").all()
+    assert est.evaluations_["generation"].max() >= 1  # the hanging pipelines did not hold generation 0 to the end
+
+
 def test_the_time_budget_stops_running_evaluations_at_once(tmp_path, monkeypatch):
     pids = tmp_path / "pids"
     pids.mkdir()
