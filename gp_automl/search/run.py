@@ -66,6 +66,7 @@ def run_search(
     say = progress.say
     with make_executor(settings.scheduler, settings.n_workers, settings.security) as executor:
         say(f"evaluating on {executor.description}")
+        say("limit per pipeline: none" if limit_s is None else f"limit per pipeline: {limit_s:g} s")
         archive = _open_archive(run_dir, resuming, progress)
         try:
             start = _restore(run_dir, archive, budget, say) if resuming else None

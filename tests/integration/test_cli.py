@@ -74,6 +74,7 @@ def test_fit_writes_a_complete_run_directory(run_dir):
     for line in [
         "gp_automl 0.1.0: classification",
         "evaluating on LocalCluster",
+        "limit per pipeline: 300 s",  # max_eval_time_mins="auto" without a time budget: 5 minutes
         "generation 2: 24 evaluated",
         "rejected early",
         "stopped by generations",
@@ -171,3 +172,13 @@ def test_unreachable_scheduler(tmp_path):
 
 def test_export_of_a_directory_that_holds_no_run(tmp_path):
     assert_one_clear_error(cli("export", tmp_path), "is not a gp_automl run directory", 6)
+
+
+def test_a_bad_limit_per_pipeline_is_one_clear_error(tmp_path):
+    out = tmp_path / "run"
+    zero = cli(*FIT_LIGHT, "--generations", "1", "--max-eval-time-mins", "0", "--out", out)
+    assert_one_clear_error(zero, "max_eval_time_mins must be 'auto', a positive number or None, got 0.0", 4)
+    word = cli(*FIT_LIGHT, "--generations", "1", "--max-eval-time-mins", "soon", "--out", out)
+    assert word.returncode == 2 and "Traceback" not in word.stderr
+    assert "argument --max-eval-time-mins: expected 'auto' or a number of minutes, got 'soon'" in word.stderr
+    assert not out.exists()
