@@ -16,6 +16,8 @@ from tests.conftest import REPO
 
 COMPARE = REPO / "benchmarks" / "compare.py"
 SUMMARIZE = REPO / "benchmarks" / "summarize.py"
+DRIVER_MEMORY = REPO / "benchmarks" / "driver_memory.py"
+FINAL_CHOICE = REPO / "benchmarks" / "final_choice.py"
 
 
 def bench(script: Path, *args, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -89,3 +91,29 @@ def test_unknown_dataset_is_one_clear_error(tmp_path):
     assert run.returncode == 2
     assert "unknown system or dataset ['iris_from_the_internet']" in run.stderr
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_final_choice_scores_the_top_pipelines_again_and_compares_the_rules(tmp_path):
+    out = tmp_path / "choice.jsonl"
+    run = bench(FINAL_CHOICE, "--datasets", "breast_cancer", "--seeds", "1", "--budget", "8", "--top", "2",
+                "--out", out)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    [record] = records(out)
+    assert [c["cv"] for c in record["candidates"]] == sorted((c["cv"] for c in record["candidates"]), reverse=True)
+    for candidate in record["candidates"]:
+        assert 0.5 < candidate["second_cv"] <= 1 and 0.5 < candidate["test"] <= 1
+    assert "| breast_cancer | 8 s | 0 |" in run.stdout
+    assert "- highest CV (the search's choice): 0/1/0 (win/tie/loss" in run.stdout
+
+
+def test_driver_memory_breakdown_tells_memory_in_use_from_memory_kept_free(tmp_path):
+    out = tmp_path / "memory.json"
+    run = bench(DRIVER_MEMORY, "--generations", "3", "--population-size", "8", "--breakdown", "--out", out)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(out.read_text())
+    assert report["evaluations"] >= 8
+    assert "10%" in report["breakdown"]
+    for kind in report["breakdown"].values():
+        assert kind["python_objects"] > 1000
+        assert kind["RssAnon_mib"] > 0 and kind["RssFile_mib"] > 0 and kind["threads"] > 1
+        assert kind["malloc_in_use_mib"] > 1 and kind["malloc_free_kept_mib"] >= 0

@@ -6,24 +6,25 @@ from gp_automl.archive import Archive
 from gp_automl.cv import make_folds
 from gp_automl.data import prepare
 from gp_automl.evaluate import EvalContext, evaluate
-from gp_automl.rejection import MIN_SD, Bar, Bars
+from gp_automl.rejection import MIN_SD, Bar, Bars, Z
 from gp_automl.result import OK, REJECTED, EvalResult
 from gp_automl.space import load_catalog
 from gp_automl.tree import PipelineTree, parse
 
-MEMBER = Bar("member", (0.90, 0.92, 0.88, 0.90, 0.90))  # fold SD 0.014: margin 0.028 after one fold
+MEMBER = Bar("member", (0.90, 0.92, 0.88, 0.90, 0.90))  # fold SD 0.014
+MARGIN = Z * MEMBER.sd  # after one fold
 
 
 def test_a_clear_loser_is_stopped_after_its_first_fold_and_an_equal_never():
-    assert MEMBER.rejects([0.85])
-    assert not MEMBER.rejects([0.88])  # within two fold SDs
+    assert MEMBER.rejects([0.90 - 1.5 * MARGIN])
+    assert not MEMBER.rejects([0.90 - 0.5 * MARGIN])  # inside the margin
     assert not MEMBER.rejects([0.90, 0.92, 0.88, 0.90])
 
 
 def test_the_margin_shrinks_as_folds_accumulate():
-    behind = [0.875, 0.895, 0.855, 0.875]  # 0.025 behind on every fold
+    behind = [score - 0.7 * MARGIN for score in MEMBER.fold_scores[:4]]  # the same gap on every fold
     assert not MEMBER.rejects(behind[:1])
-    assert MEMBER.rejects(behind)
+    assert MEMBER.rejects(behind)  # after four folds the margin is half of the first
 
 
 def test_no_pipeline_is_rejected_once_every_fold_is_done():
@@ -34,7 +35,7 @@ def test_no_pipeline_is_rejected_once_every_fold_is_done():
 def test_a_member_with_equal_folds_still_leaves_room_for_noise():
     steady = Bar("steady", (1.0, 1.0, 1.0))
     assert steady.sd == MIN_SD
-    assert not steady.rejects([0.995]) and steady.rejects([0.98])
+    assert not steady.rejects([1.0 - 0.5 * Z * MIN_SD]) and steady.rejects([1.0 - 2 * Z * MIN_SD])
 
 
 def test_the_bar_is_the_best_member_no_more_complex():
