@@ -115,9 +115,11 @@ def test_report_of_a_finished_run_has_every_section_and_inline_images(finished_r
     assert files(out) == {**before, REPORT: files(out)[REPORT]}  # the report is the only file written
     assert run.stdout.strip() == f"wrote {out / REPORT}"
     text = assert_complete(parse_report(out / REPORT), images=4)  # front, convergence, importance, confusion
+    ok, rejected = counts(estimator, "ok", "rejected")
+    assert ok + rejected == 16 and ok > 0
     for fragment in [
         "finished",
-        "16 in 2 generation(s): 16 ok, 0 failed, 0 timed out",
+        f"16 in 2 generation(s): {ok} ok, 0 failed, 0 timed out, {rejected} rejected early",
         "worker utilization",
         f"{estimator.best_score_:.4f} ±",
         "def make_pipeline():",
@@ -199,8 +201,14 @@ def test_report_of_a_regression_run_draws_residuals(tmp_path):
     assert "<b>bp</b> & co" in text  # as text: parsed back from its escaped form
 
 
+def counts(estimator, *statuses: str) -> list[int]:
+    """How many of the run's evaluations have each status (early rejection decides ok/rejected)."""
+    return [int((estimator.evaluations_.status == status).sum()) for status in statuses]
+
+
 def test_a_run_without_reachable_data_says_so_in_place(finished_run, tmp_path):
-    out, _ = finished_run
+    out, estimator = finished_run
+    ok, rejected = counts(estimator, "ok", "rejected")
     moved = shutil.copytree(out, tmp_path / "moved")
     info = json.loads((moved / "run.json").read_text())
     info["data"]["path"] = str(tmp_path / "gone.csv")
@@ -218,7 +226,7 @@ def test_a_run_without_reachable_data_says_so_in_place(finished_run, tmp_path):
             )
     text = assert_complete(parse_report(write_report(moved)), images=2)  # front and convergence only
     assert text.count("Not available: the training data could not be read: data file") == 3
-    assert "19 in 2 generation(s): 16 ok, 2 failed, 1 timed out" in text
+    assert f"19 in 2 generation(s): {ok} ok, 2 failed, 1 timed out, {rejected} rejected early" in text
     assert "Most frequent failures" in text and "ValueError: <bad> input" in text  # parsed text: it was escaped
 
     changed = pd.read_csv(CANCER)
@@ -231,7 +239,8 @@ def test_a_run_without_reachable_data_says_so_in_place(finished_run, tmp_path):
 
 
 def test_pipelines_stopped_early_are_counted_apart_from_failures(finished_run, tmp_path):
-    out, _ = finished_run
+    out, estimator = finished_run
+    ok, rejected = counts(estimator, "ok", "rejected")
     copy = shutil.copytree(out, tmp_path / "copy")
     with closing(sqlite3.connect(copy / "evaluations.sqlite")) as db, db:
         db.execute(
@@ -241,7 +250,7 @@ def test_pipelines_stopped_early_are_counted_apart_from_failures(finished_run, t
             (time.time(),),
         )
     text = assert_complete(parse_report(write_report(copy)), images=4)
-    assert "17 in 2 generation(s): 16 ok, 0 failed, 0 timed out, 1 rejected early" in text
+    assert f"17 in 2 generation(s): {ok} ok, 0 failed, 0 timed out, {rejected + 1} rejected early" in text
     assert "Most frequent failures" not in text and "stopped after 1 of 3 folds" not in text
 
 
