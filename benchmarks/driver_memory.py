@@ -140,8 +140,11 @@ def main() -> int:
             if marks[fraction] is None and count >= fraction * target:
                 marks[fraction] = (count, peak)
                 if args.breakdown:
-                    os.kill(driver.pid, signal.SIGUSR1)
-                    asked += 1
+                    try:
+                        os.kill(driver.pid, signal.SIGUSR1)
+                        asked += 1
+                    except ProcessLookupError:  # the driver ended since it was last polled
+                        pass
         time.sleep(0.5)
     if driver.wait() != 0 or not samples:
         print(f"error: the measured search failed (exit code {driver.returncode})", file=sys.stderr)
