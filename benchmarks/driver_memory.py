@@ -10,8 +10,8 @@ directory's on-disk log is the only thing that should grow with the number of ev
                                        [--curve rss.csv] [--breakdown]
 
 ``--breakdown`` also has the driver record, at each mark (asked by SIGUSR1), how much of its
-memory is in use and how much the allocator keeps free: growth of the first is a leak, of the
-second fragmentation.
+memory is in use and how much the allocators (glibc's malloc, Python's own for small objects)
+keep free: growth of the first is a leak, of the second fragmentation.
 """
 
 from __future__ import annotations
@@ -50,11 +50,40 @@ class _MallInfo2(ctypes.Structure):
                                                      "fsmblks", "uordblks", "fordblks", "keepcost")]  # fmt: skip
 
 
+PYMALLOC = {"arenas allocated current": "pymalloc_arenas", "bytes in allocated blocks": "pymalloc_in_use_mib",
+            "bytes in available blocks": "pymalloc_free_kept_mib"}  # fmt: skip
+
+
+def pymalloc() -> dict:
+    """Python's small-object allocator: 1 MiB arenas held, bytes in use and kept free in them.
+    ``sys._debugmallocstats`` writes to the C-level stderr only, so that is pointed at a file."""
+    with tempfile.TemporaryFile() as stats:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            os.dup2(stats.fileno(), 2)
+            sys._debugmallocstats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        stats.seek(0)
+        text = stats.read().decode(errors="replace")
+    found = {}
+    for line in text.splitlines():
+        name, _, value = line.strip("# ").partition("=")
+        if name.strip() in PYMALLOC:
+            number = int(value.replace(",", ""))
+            label = PYMALLOC[name.strip()]
+            found[label] = round(number / 2**20, 2) if label.endswith("_mib") else number
+    return found
+
+
 def breakdown() -> dict:
     """What kind of memory the driver holds, to tell growth of what is in use from fragmentation:
     anonymous and file-backed resident pages and threads (Linux), bytes glibc's malloc has handed
-    out and bytes it keeps free (glibc 2.33+), and live Python objects. Missing parts are left out."""
-    found: dict = {"python_objects": len(gc.get_objects())}
+    out and bytes it keeps free (glibc 2.33+), the same for Python's small-object allocator, and
+    live Python objects. Missing parts are left out."""
+    found: dict = {"python_objects": len(gc.get_objects()), **pymalloc()}
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             name, _, value = line.partition(":")

@@ -16,6 +16,7 @@ import os
 import time
 
 import dask
+from dask.utils import key_split
 
 from gp_automl.errors import ConfigError, SchedulerError
 from gp_automl.evaluate import EvalContext, evaluate_with_limit
@@ -29,6 +30,10 @@ CONNECT_TIMEOUT_S = 15
 # default, per comm). In the driver, which hosts a LocalCluster's scheduler, they made memory grow
 # by about 6 MiB per 1,000 tasks; switched off they add about 0.8 (benchmarks/README.md).
 DEVELOPER_LOGS = "distributed.admin.low-level-log-length"
+# Dask memoizes ``key_split`` for up to 100,000 keys, and every task of ours has a new key: in the
+# driver that cache grew by about 0.2 MiB per 1,000 evaluations, up to about 17 MiB. Emptied whenever
+# it holds more than this many keys.
+KEY_CACHE_LIMIT = 2000
 WORKER_WAIT_S = 60
 JOB_WAIT_S = 1800  # batch jobs may wait in the queue before the first worker starts
 RECOUNT_S = 10
@@ -166,6 +171,8 @@ class DaskExecutor:
             return []
         except Exception:  # noqa: BLE001 - futures cancelled under us, e.g. workers hit by the same Ctrl-C
             done = [future for future in self._pending if future.done()]
+        if key_split.cache_info().currsize > KEY_CACHE_LIMIT:
+            key_split.cache_clear()
         return [_result_of(future, self._pending.pop(future)) for future in done]
 
     @property
