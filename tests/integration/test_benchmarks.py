@@ -104,6 +104,9 @@ def test_final_choice_scores_the_top_pipelines_again_and_compares_the_rules(tmp_
         assert 0.5 < candidate["second_cv"] <= 1 and 0.5 < candidate["test"] <= 1
     assert "| breast_cancer | 8 s | 0 |" in run.stdout
     assert "- highest CV (the search's choice): 0/1/0 (win/tie/loss" in run.stdout
+    assert set(record["ensembles"]) == {"vote of top 3", "vote of top 5", "vote of 3 families"}
+    assert all(0.5 < test <= 1 for test in record["ensembles"].values())
+    assert "- vote of 3 families: " in run.stdout
 
 
 def test_driver_memory_breakdown_tells_memory_in_use_from_memory_kept_free(tmp_path):
@@ -117,3 +120,4 @@ def test_driver_memory_breakdown_tells_memory_in_use_from_memory_kept_free(tmp_p
         assert kind["python_objects"] > 1000
         assert kind["RssAnon_mib"] > 0 and kind["RssFile_mib"] > 0 and kind["threads"] > 1
         assert kind["malloc_in_use_mib"] > 1 and kind["malloc_free_kept_mib"] >= 0
+        assert kind["pymalloc_arenas"] >= 1 and kind["pymalloc_in_use_mib"] > 1 and kind["pymalloc_free_kept_mib"] >= 0
