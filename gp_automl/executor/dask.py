@@ -25,15 +25,17 @@ from gp_automl.rejection import Bar
 from gp_automl.result import ERROR, EvalResult
 from gp_automl.tree import PipelineTree
 
+logger = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 15
 # Dask keeps logs of recent messages and transitions for its own debugging (1,000 entries each by
 # default, per comm). In the driver, which hosts a LocalCluster's scheduler, they made memory grow
 # by about 6 MiB per 1,000 tasks; switched off they add about 0.8 (benchmarks/README.md).
 DEVELOPER_LOGS = "distributed.admin.low-level-log-length"
-# Dask memoizes ``key_split`` for up to 100,000 keys, and every task of ours has a new key: in the
-# driver that cache grew by about 0.2 MiB per 1,000 evaluations, up to about 17 MiB. Emptied whenever
-# it holds more than this many keys.
-KEY_CACHE_LIMIT = 2000
+# Two things in Dask grow by one entry per submitted task, and we submit one task per evaluation:
+# ``key_split``'s cache (up to 100,000 keys, about 0.2 MiB per 1,000 evaluations) and the metadata
+# list of the scheduler's span (never trimmed: one {"type": "Future"} per submission). Both live in
+# the scheduler's process, which for a LocalCluster is the driver. Tidied every this many results.
+TIDY_EVERY = 1000
 WORKER_WAIT_S = 60
 JOB_WAIT_S = 1800  # batch jobs may wait in the queue before the first worker starts
 RECOUNT_S = 10
@@ -63,6 +65,7 @@ class DaskExecutor:
         self._owns_client = False
         self._context = None
         self._pending: dict = {}  # future -> tree
+        self._since_tidy = 0  # results since Dask's per-task leftovers were last tidied
         self._slots = 0
         self._counted_at = 0.0
         self.description = ""
@@ -171,9 +174,18 @@ class DaskExecutor:
             return []
         except Exception:  # noqa: BLE001 - futures cancelled under us, e.g. workers hit by the same Ctrl-C
             done = [future for future in self._pending if future.done()]
-        if key_split.cache_info().currsize > KEY_CACHE_LIMIT:
-            key_split.cache_clear()
+        self._since_tidy += len(done)
+        if self._since_tidy >= TIDY_EVERY:
+            self._tidy()
         return [_result_of(future, self._pending.pop(future)) for future in done]
+
+    def _tidy(self) -> None:
+        self._since_tidy = 0
+        key_split.cache_clear()
+        try:
+            self._client.run_on_scheduler(_tidy_scheduler)
+        except Exception:  # noqa: BLE001 - housekeeping only: a busy or older scheduler must not stop the search
+            logger.debug("could not tidy the scheduler", exc_info=True)
 
     @property
     def in_flight(self) -> int:
@@ -202,6 +214,17 @@ class DaskExecutor:
             pass
         finally:
             self._client = self._cluster = self._context = None
+
+
+def _tidy_scheduler(dask_scheduler) -> None:
+    """Run on the scheduler: empty ``key_split``'s cache and keep one copy of each repeated entry
+    in its spans' metadata (which Dask only appends to)."""
+    key_split.cache_clear()
+    spans = dask_scheduler.extensions.get("spans")
+    for span in getattr(spans, "spans", {}).values():
+        collections = (span.metadata or {}).get("collections")
+        if collections and len(collections) > 1:
+            collections[:] = {repr(entry): entry for entry in collections}.values()
 
 
 def _connect_to(scheduler: str, security=None):

@@ -272,18 +272,24 @@ def test_verbosity_zero_is_silent(breast_cancer, capsys):
     assert captured.out == "" and captured.err == ""
 
 
-def test_dasks_key_cache_does_not_grow_with_the_evaluations(breast_cancer, dask_client, monkeypatch):
-    # Dask memoizes key_split for 100,000 keys and each evaluation is a new key: the driver (which
-    # hosts a LocalCluster's scheduler) would hold every one. The executor empties the cache.
+def test_dasks_per_task_leftovers_do_not_grow_with_the_evaluations(breast_cancer, dask_client, monkeypatch):
+    # Dask memoizes key_split for 100,000 keys and appends each submission's metadata to its span,
+    # and each evaluation is a new task: the scheduler (the driver's, for a LocalCluster) would keep
+    # one entry of each per evaluation. The executor tidies both.
     from dask.utils import key_split
 
     import gp_automl.executor.dask as dask_executor
 
-    monkeypatch.setattr(dask_executor, "KEY_CACHE_LIMIT", 10)
+    def span_metadata(dask_scheduler) -> int:
+        spans = dask_scheduler.extensions["spans"].spans.values()
+        return max(len((span.metadata or {}).get("collections", ())) for span in spans)
+
+    monkeypatch.setattr(dask_executor, "TIDY_EVERY", 10)
     X, y = breast_cancer
     key_split.cache_clear()
     est = GPClassifier(generations=4, population_size=12, operators="light", scheduler=dask_client,
                        random_state=0, verbosity=0).fit(X[:200], y[:200])  # fmt: skip
     assert len(est.evaluations_) >= 48
-    # without emptying, the cache would hold every one of the 48+ evaluations' keys
-    assert key_split.cache_info().currsize <= 10 + 2 * 12  # what arrived since the last emptying
+    # without tidying, both would hold an entry for every one of the 48+ evaluations
+    assert key_split.cache_info().currsize <= 10 + 2 * 12  # what arrived since the last tidying
+    assert dask_client.run_on_scheduler(span_metadata) <= 10 + 2 * 12
