@@ -67,7 +67,7 @@ def run(dataset: str, seed: int, budget_s: float, top: int) -> dict:
             again = cross_val_score(instantiate(plan), data.X_train, data.y_train, cv=second,
                                     scoring=settings["scoring"], n_jobs=2)  # fmt: skip
             seconds = time.monotonic() - started
-            outputs[row.key] = test_output(instantiate(plan).fit(data.X_train, data.y_train), data.X_test, task)
+            outputs[row.key] = outputs_on_test(instantiate(plan).fit(data.X_train, data.y_train), data.X_test, task)
         candidates.append({"key": row.key, "complexity": int(row.complexity), "cv": row.score,
                            "second_cv": float(again.mean()), "second_seconds": round(seconds, 2),
                            "test": score(task, data.y_test, outputs[row.key][0])})  # fmt: skip
@@ -76,7 +76,7 @@ def run(dataset: str, seed: int, budget_s: float, top: int) -> dict:
     for key in {key for keys in members.values() for key in keys} - outputs.keys():
         with threadpool_limits(1):
             fitted = instantiate(model.pipeline_context_.plan(parse(key))).fit(data.X_train, data.y_train)
-            outputs[key] = test_output(fitted, data.X_test, task)
+            outputs[key] = outputs_on_test(fitted, data.X_test, task)
     ensembles = {name: score(task, data.y_test, vote([outputs[key] for key in keys], task))
                  for name, keys in members.items()}  # fmt: skip
     return {"dataset": dataset, "seed": seed, "budget": budget_s, "wall": round(wall, 1),
@@ -84,7 +84,7 @@ def run(dataset: str, seed: int, budget_s: float, top: int) -> dict:
             "families": list(families.key)}  # fmt: skip
 
 
-def test_output(fitted, X_test, task: str) -> tuple:
+def outputs_on_test(fitted, X_test, task: str) -> tuple:
     """(predictions, class probabilities or None, classes) of a fitted pipeline on the test split."""
     probabilities = None
     if task == CLASSIFICATION and hasattr(fitted, "predict_proba"):

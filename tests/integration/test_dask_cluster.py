@@ -82,6 +82,24 @@ def test_search_on_an_existing_cluster(scheduler_file, by, mode):
     assert est.score(X[300:], y[300:]) > 0.85
 
 
+def test_the_search_tidies_a_scheduler_in_another_process(scheduler_file, monkeypatch):
+    # Dask appends every submission's metadata to the scheduler's span and never trims it; the
+    # executor tidies it through run_on_scheduler, which must work for a scheduler of its own too.
+    import gp_automl.executor.dask as dask_executor
+
+    def span_metadata(dask_scheduler) -> int:
+        spans = dask_scheduler.extensions["spans"].spans.values()
+        return max(len((span.metadata or {}).get("collections", ())) for span in spans)
+
+    monkeypatch.setattr(dask_executor, "TIDY_EVERY", 5)
+    X, y = load_breast_cancer(return_X_y=True)
+    est = GPClassifier(generations=2, population_size=8, operators="light", scheduler=str(scheduler_file),
+                       random_state=2, verbosity=0).fit(X[:300], y[:300])  # fmt: skip
+    assert len(est.evaluations_) == 24
+    with Client(scheduler_file=str(scheduler_file), timeout=30) as client:
+        assert client.run_on_scheduler(span_metadata) <= 5 + 2 * 8  # without tidying: one per evaluation, 24+
+
+
 def test_search_through_dask_jobqueue_from_the_cli(tmp_path):
     """dask-jobqueue's local job runner: the same machinery as SLURM/PBS, with local processes as jobs."""
     out = tmp_path / "run"
