@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.suites import DATASETS, score, split  # noqa: E402
+from benchmarks.suites import QUICK_DATASETS, score, split  # noqa: E402
 from benchmarks.summarize import TIE  # noqa: E402
 from benchmarks.systems import CLASSIFICATION  # noqa: E402
 
@@ -143,7 +143,7 @@ def summarize(records: list[dict]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--datasets", default=",".join(QUICK_DATASETS))
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0 .. N-1, as compare.py")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per search")
     parser.add_argument("--top", type=int, default=8, help="pipelines scored again")
