@@ -31,11 +31,14 @@ CONNECT_TIMEOUT_S = 15
 # default, per comm). In the driver, which hosts a LocalCluster's scheduler, they made memory grow
 # by about 6 MiB per 1,000 tasks; switched off they add about 0.8 (benchmarks/README.md).
 DEVELOPER_LOGS = "distributed.admin.low-level-log-length"
-# Two things in Dask grow by one entry per submitted task, and we submit one task per evaluation:
-# ``key_split``'s cache (up to 100,000 keys, about 0.2 MiB per 1,000 evaluations) and the metadata
-# list of the scheduler's span (never trimmed: one {"type": "Future"} per submission). Both live in
-# the scheduler's process, which for a LocalCluster is the driver. Tidied every this many results.
+# Three things in Dask's scheduler grow with the search, and for a LocalCluster it lives in the
+# driver. Per submitted task (one per evaluation): ``key_split``'s cache (up to 100,000 keys, about
+# 0.2 MiB per 1,000 evaluations) and the metadata list of the scheduler's span (never trimmed: one
+# {"type": "Future"} per submission). Per generation: a new "default" span, started whenever the
+# cluster has gone idle and never forgotten, with its task group. Tidied every this many results;
+# the latest KEEP_SPANS finished default spans stay, as many as Dask keeps computations.
 TIDY_EVERY = 1000
+KEEP_SPANS = 100
 WORKER_WAIT_S = 60
 JOB_WAIT_S = 1800  # batch jobs may wait in the queue before the first worker starts
 RECOUNT_S = 10
@@ -183,7 +186,7 @@ class DaskExecutor:
         self._since_tidy = 0
         key_split.cache_clear()
         try:
-            self._client.run_on_scheduler(_tidy_scheduler)
+            self._client.run_on_scheduler(_tidy_scheduler, keep_spans=KEEP_SPANS)
         except Exception:  # noqa: BLE001 - housekeeping only: a busy or older scheduler must not stop the search
             logger.debug("could not tidy the scheduler", exc_info=True)
 
@@ -216,15 +219,28 @@ class DaskExecutor:
             self._client = self._cluster = self._context = None
 
 
-def _tidy_scheduler(dask_scheduler) -> None:
-    """Run on the scheduler: empty ``key_split``'s cache and keep one copy of each repeated entry
-    in its spans' metadata (which Dask only appends to)."""
+def _tidy_scheduler(dask_scheduler, keep_spans: int = KEEP_SPANS) -> None:
+    """Run on the scheduler: empty ``key_split``'s cache, keep one copy of each repeated entry in
+    its spans' metadata (which Dask only appends to), and forget all but the latest ``keep_spans``
+    finished default spans. Spans a user named are left alone."""
     key_split.cache_clear()
     spans = dask_scheduler.extensions.get("spans")
-    for span in getattr(spans, "spans", {}).values():
+    if spans is None:
+        return
+    for span in spans.spans.values():
         collections = (span.metadata or {}).get("collections")
         if collections and len(collections) > 1:
             collections[:] = {repr(entry): entry for entry in collections}.values()
+    defaults = spans.spans_search_by_name.get(("default",), [])
+    old = defaults[: max(0, len(defaults) - max(1, keep_spans))]  # the latest may still be running
+    gone = {id(span) for span in old if span.done and not span.children}
+    if not gone:
+        return
+    for span in old:
+        if id(span) in gone:
+            del spans.spans[span.id]
+    for index in (spans.root_spans, defaults, spans.spans_search_by_tag.get("default", [])):
+        index[:] = [span for span in index if id(span) not in gone]
 
 
 def _connect_to(scheduler: str, security=None):
