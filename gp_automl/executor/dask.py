@@ -222,7 +222,9 @@ class DaskExecutor:
 def _tidy_scheduler(dask_scheduler, keep_spans: int = KEEP_SPANS) -> None:
     """Run on the scheduler: empty ``key_split``'s cache, keep one copy of each repeated entry in
     its spans' metadata (which Dask only appends to), and forget all but the latest ``keep_spans``
-    finished default spans. Spans a user named are left alone."""
+    finished default spans. Only spans none of whose task groups the scheduler still holds: a group
+    lives on while it has tasks, new ones included, and names its span by id. Spans a user named are
+    left alone."""
     key_split.cache_clear()
     spans = dask_scheduler.extensions.get("spans")
     if spans is None:
@@ -233,7 +235,12 @@ def _tidy_scheduler(dask_scheduler, keep_spans: int = KEEP_SPANS) -> None:
             collections[:] = {repr(entry): entry for entry in collections}.values()
     defaults = spans.spans_search_by_name.get(("default",), [])
     old = defaults[: max(0, len(defaults) - max(1, keep_spans))]  # the latest may still be running
-    gone = {id(span) for span in old if span.done and not span.children}
+    live_groups = {id(group) for group in dask_scheduler.task_groups.values()}
+    gone = {
+        id(span)
+        for span in old
+        if span.done and not span.children and not any(id(group) in live_groups for group in span.groups)
+    }
     if not gone:
         return
     for span in old:
