@@ -123,3 +123,13 @@ def test_driver_memory_breakdown_tells_memory_in_use_from_memory_kept_free(tmp_p
         assert kind["RssAnon_mib"] > 0 and kind["RssFile_mib"] > 0 and kind["threads"] > 1
         assert kind["malloc_in_use_mib"] > 1 and kind["malloc_free_kept_mib"] >= 0
         assert kind["pymalloc_arenas"] >= 1 and kind["pymalloc_in_use_mib"] > 1 and kind["pymalloc_free_kept_mib"] >= 0
+
+
+def test_synthetic_big_test_trains_on_as_many_rows_as_synthetic_and_stays_out_of_the_suites():
+    from benchmarks.suites import SUITES, split
+
+    small, big = split("synthetic"), split("synthetic_big_test")
+    assert len(big.X_train) == len(small.X_train) == 750 and len(big.X_test) == 19_250
+    assert list(big.X_train.columns) == list(small.X_train.columns)
+    assert sorted(big.y_test.unique()) == [0, 1, 2]
+    assert all("synthetic_big_test" not in suite.datasets for suite in SUITES.values())
