@@ -159,8 +159,9 @@ SYSTEMS: dict[str, Callable[[Split, float, int, int], Fitted]] = {
     "gp_automl_async": _gp_automl("async"),
     "random": _gp_automl("random"),
     "gp_automl_cv10": _gp_automl("generational", cv=10),  # a lever: more folds, less luck in the winner's score
+    "gp_automl_pop20": _gp_automl("generational", population_size=20),  # a lever: more generations in 60 s
     "tpot": _tpot,
     "flaml": _flaml,
 }
 PACKAGES = {"gp_automl": "gp_automl", "gp_automl_async": "gp_automl", "random": "gp_automl",
-            "gp_automl_cv10": "gp_automl", "tpot": "tpot", "flaml": "flaml"}
+            "gp_automl_cv10": "gp_automl", "gp_automl_pop20": "gp_automl", "tpot": "tpot", "flaml": "flaml"}
