@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gp_automl.allocator import fix_malloc_thresholds
 from gp_automl.archive import Archive, Entry
 from gp_automl.checkpoint import CHECKPOINT, SearchState, load_checkpoint, save_checkpoint
 from gp_automl.config import ASYNC, GENERATIONAL, RANDOM
@@ -63,6 +64,7 @@ def run_search(
         catalog, settings.max_depth, settings.max_complexity, rng=rng, data_leaves=dataset.data_leaves
     )
     budget = Budget(settings.max_time_mins, settings.generations, settings.early_stop)
+    fix_malloc_thresholds()  # the driver (with a LocalCluster, its scheduler too) runs for hours
     say = progress.say
     with make_executor(settings.scheduler, settings.n_workers, settings.security) as executor:
         say(f"evaluating on {executor.description}")
