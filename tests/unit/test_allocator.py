@@ -3,28 +3,27 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[2]
 # Frees an 8 MiB block (which, by default, raises glibc's mmap threshold above 4 MiB), then
-# allocates and frees 4 MiB, and prints how much free memory malloc keeps afterwards.
+# allocates and frees 4 MiB, and prints how much free memory malloc keeps afterwards, read by the
+# memory benchmark's own probe.
 LARGE_BLOCK_KEPT = """
 import ctypes
-
-class MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
-                                                     "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+from benchmarks.driver_memory import breakdown
 
 libc = ctypes.CDLL(None)
 libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
 libc.free.argtypes = [ctypes.c_void_p]
-libc.mallinfo2.restype = MallInfo2
 {before}
 for size in (8 << 20, 4 << 20):
     block = libc.malloc(size)
     ctypes.memset(block, 1, size)
     libc.free(block)
-print(libc.mallinfo2().fordblks / 2**20)
+print(breakdown()["malloc_free_kept_mib"])
 """
 
 SEARCH = """
@@ -38,7 +37,7 @@ GPClassifier(generations=1, population_size=4, cv=2, operators="light", schedule
 
 def _kept_mib(before: str = "", env: dict | None = None) -> float:
     code = LARGE_BLOCK_KEPT.replace("{before}", before)
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     return float(run.stdout.split()[-1])
 
