@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import sys
 from collections import defaultdict
 from pathlib import Path
+
+from scipy.stats import binomtest
 
 TIE = 0.005  # test scores closer than this are a tie
 REFERENCE = "gp_automl"
@@ -109,17 +112,32 @@ def _comparisons(runs: list[dict], systems: list[str]) -> list[str]:
             continue
         by_dataset = [_verdict(_median(cells.get((d, REFERENCE), [])), _median(cells.get((d, peer), [])))
                       for d in datasets]
-        pairs = []
+        pairs, differences = [], []
         for d in datasets:
             ours = {r["seed"]: _score(r) for r in cells.get((d, REFERENCE), [])}
             theirs = {r["seed"]: _score(r) for r in cells.get((d, peer), [])}
-            pairs += [_verdict(ours[s], theirs[s]) for s in sorted(ours.keys() & theirs.keys())]
+            common = sorted(ours.keys() & theirs.keys())
+            pairs += [_verdict(ours[s], theirs[s]) for s in common]
+            differences += [ours[s] - theirs[s] for s in common if math.isfinite(ours[s] - theirs[s])]
         rate = _rate_ratio(cells, datasets, peer)
         lines.append(
             f"- vs {peer}: datasets {_count(by_dataset)}; runs (dataset x seed) {_count(pairs)}"
+            + _paired(pairs, differences)
             + ("" if rate is None else f"; pipelines per minute x{rate:.1f} (median over datasets)")
         )
     return lines
+
+
+def _paired(verdicts: list[str | None], differences: list[float]) -> str:
+    """The paired runs' evidence, so a difference is judged against the seeds' own spread: the mean
+    test-score difference with its standard error, and a two-sided sign test on wins against losses."""
+    if len(differences) < 2:
+        return ""
+    mean = statistics.fmean(differences)
+    error = statistics.stdev(differences) / math.sqrt(len(differences))
+    wins, losses = verdicts.count("win"), verdicts.count("loss")
+    sign = f", sign test p={binomtest(wins, wins + losses).pvalue:.2f}" if wins + losses else ""
+    return f" (mean difference {mean:+.4f}, SE {error:.4f}{sign})"
 
 
 def _ok(run: dict) -> bool:

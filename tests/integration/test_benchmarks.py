@@ -133,3 +133,18 @@ def test_synthetic_big_test_trains_on_as_many_rows_as_synthetic_and_stays_out_of
     assert list(big.X_train.columns) == list(small.X_train.columns)
     assert sorted(big.y_test.unique()) == [0, 1, 2]
     assert all("synthetic_big_test" not in suite.datasets for suite in SUITES.values())
+
+
+def test_summary_gives_paired_evidence_against_each_peer():
+    from benchmarks.summarize import summarize
+
+    def run(system, seed, score):
+        return {"system": system, "dataset": "d", "task": "classification", "seed": seed, "budget_seconds": 60,
+                "status": "ok", "test_score": score, "pipelines": 10, "wall_seconds": 61, "version": "1"}
+
+    ours = [0.80, 0.81, 0.82, 0.83, 0.84, 0.85]
+    lines = [run("gp_automl", s, x) for s, x in enumerate(ours)] + [run("random", s, x - 0.01 * (s + 1))
+                                                                    for s, x in enumerate(ours)]
+    text = summarize(lines)
+    # differences 0.01 to 0.06, all beyond the tie margin: six wins; sign test p = 2 / 2**6
+    assert "runs (dataset x seed) 6/0/0 (mean difference +0.0350, SE 0.0076, sign test p=0.03)" in text
