@@ -40,8 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     systems = args.systems.split(",") if args.systems else list(suite.systems)
     datasets = args.datasets.split(",") if args.datasets else list(suite.datasets)
     budgets = [float(b) for b in args.budgets.split(",")] if args.budgets else list(suite.budgets)
-    seeds = range(args.seeds if args.seeds is not None else suite.seeds)
-    problem = _check(systems, datasets)
+    count = args.seeds if args.seeds is not None else suite.seeds
+    seeds = range(args.first_seed, args.first_seed + count)
+    problem = _check(systems, datasets) or ("--first-seed must be 0 or more" if args.first_seed < 0 else None)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -74,7 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--systems", help=f"comma-separated, from {sorted(SYSTEMS)} (default: the suite's)")
     parser.add_argument("--datasets", help=f"comma-separated, from {sorted(DATASETS)} (default: the suite's)")
     parser.add_argument("--budgets", help="comma-separated seconds (default: the suite's)")
-    parser.add_argument("--seeds", type=int, help="seeds 0..N-1 (default: the suite's)")
+    parser.add_argument("--seeds", type=int, help="how many seeds (default: the suite's)")
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds run from this one up (default 0); "
+                        "to add seeds to a measurement without re-running the first ones")
     parser.add_argument("--n-jobs", type=int, default=2, help="parallel jobs (workers) for every system")
     parser.add_argument("--kill-after", type=float, help="hard wall-clock limit per run, seconds")
     parser.add_argument("--logs", help="directory for each run's output (default: a temporary one)")

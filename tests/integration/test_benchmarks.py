@@ -44,7 +44,7 @@ def records(path: Path) -> list[dict]:
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "smoke.jsonl"
-    run = bench(COMPARE, "--suite", "smoke", "--out", out)
+    run = bench(COMPARE, "--suite", "smoke", "--first-seed", "3", "--out", out)  # seed 3: the suite's one seed, moved
     assert run.returncode == 0, run.stderr
     return out
 
@@ -54,7 +54,7 @@ def test_smoke_suite_records_one_scored_line_per_system(smoke):
     assert [r["system"] for r in lines] == ["gp_automl", "random"]
     for r in lines:
         assert r["status"] == "ok", r["error"]
-        assert r["dataset"] == "breast_cancer" and r["seed"] == 0 and r["budget_seconds"] == 10
+        assert r["dataset"] == "breast_cancer" and r["seed"] == 3 and r["budget_seconds"] == 10
         assert r["test_score"] > 0.85  # balanced accuracy on the held-out quarter
         assert r["pipelines"] >= 1 and r["failures"] >= 0
         assert r["budget_seconds"] < r["wall_seconds"] < r["process_seconds"] < 90
@@ -90,6 +90,9 @@ def test_unknown_dataset_is_one_clear_error(tmp_path):
     run = bench(COMPARE, "--datasets", "iris_from_the_internet", "--out", tmp_path / "x.jsonl")
     assert run.returncode == 2
     assert "unknown system or dataset ['iris_from_the_internet']" in run.stderr
+    assert not (tmp_path / "x.jsonl").exists()
+    run = bench(COMPARE, "--first-seed", "-1", "--out", tmp_path / "x.jsonl")
+    assert run.returncode == 2 and "--first-seed must be 0 or more" in run.stderr
     assert not (tmp_path / "x.jsonl").exists()
 
 
