@@ -151,3 +151,7 @@ def test_summary_gives_paired_evidence_against_each_peer():
     text = summarize(lines)
     # differences 0.01 to 0.06, all beyond the tie margin: six wins; sign test p = 2 / 2**6
     assert "runs (dataset x seed) 6/0/0 (mean difference +0.0350, SE 0.0076, sign test p=0.03)" in text
+    # a failed run counts as a loss in the sign test but has no score to enter the mean
+    lines.append({**run("gp_automl", 6, 0.9), "status": "failed", "test_score": None})
+    lines.append(run("random", 6, 0.5))
+    assert "runs (dataset x seed) 6/0/1 (mean difference +0.0350, SE 0.0076, sign test p=0.12)" in summarize(lines)
