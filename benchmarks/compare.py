@@ -39,10 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     suite = SUITES[args.suite]
     systems = args.systems.split(",") if args.systems else list(suite.systems)
     datasets = args.datasets.split(",") if args.datasets else list(suite.datasets)
-    budgets = [float(b) for b in args.budgets.split(",")] if args.budgets else list(suite.budgets)
+    budgets = _budgets(args.budgets) if args.budgets else list(suite.budgets)
     count = args.seeds if args.seeds is not None else suite.seeds
     seeds = range(args.first_seed, args.first_seed + count)
-    problem = _check(systems, datasets) or ("--first-seed must be 0 or more" if args.first_seed < 0 else None)
+    problem = _check(systems, datasets) or _check_numbers(budgets, count, args.first_seed)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -82,6 +82,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--kill-after", type=float, help="hard wall-clock limit per run, seconds")
     parser.add_argument("--logs", help="directory for each run's output (default: a temporary one)")
     return parser
+
+
+def _budgets(text: str) -> list[float] | None:
+    try:
+        return [float(b) for b in text.split(",")]
+    except ValueError:
+        return None
+
+
+def _check_numbers(budgets: list[float] | None, seeds: int, first_seed: int) -> str | None:
+    """A measurement of nothing (no seeds, no time) would report success with no line written."""
+    if budgets is None or not all(b > 0 for b in budgets):
+        return "--budgets must be seconds above 0, comma-separated"
+    if seeds < 1:
+        return "--seeds must be 1 or more"
+    if first_seed < 0:
+        return "--first-seed must be 0 or more"
+    return None
 
 
 def _check(systems: list[str], datasets: list[str]) -> str | None:

@@ -91,9 +91,15 @@ def test_unknown_dataset_is_one_clear_error(tmp_path):
     assert run.returncode == 2
     assert "unknown system or dataset ['iris_from_the_internet']" in run.stderr
     assert not (tmp_path / "x.jsonl").exists()
-    run = bench(COMPARE, "--first-seed", "-1", "--out", tmp_path / "x.jsonl")
-    assert run.returncode == 2 and "--first-seed must be 0 or more" in run.stderr
-    assert not (tmp_path / "x.jsonl").exists()
+    for option, value, message in [
+        ("--first-seed", "-1", "--first-seed must be 0 or more"),
+        ("--seeds", "0", "--seeds must be 1 or more"),
+        ("--budgets", "60,soon", "--budgets must be seconds above 0"),
+        ("--budgets", "0", "--budgets must be seconds above 0"),
+    ]:
+        run = bench(COMPARE, option, value, "--out", tmp_path / "x.jsonl")
+        assert run.returncode == 2 and message in run.stderr, (option, value, run.stderr)
+        assert not (tmp_path / "x.jsonl").exists()
 
 
 def test_final_choice_scores_the_top_pipelines_again_and_compares_the_rules(tmp_path):
