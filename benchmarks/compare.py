@@ -76,8 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--datasets", help=f"comma-separated, from {sorted(DATASETS)} (default: the suite's)")
     parser.add_argument("--budgets", help="comma-separated seconds (default: the suite's)")
     parser.add_argument("--seeds", type=int, help="how many seeds (default: the suite's)")
-    parser.add_argument("--first-seed", type=int, default=0, help="seeds run from this one up (default 0); "
-                        "to add seeds to a measurement without re-running the first ones")
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="seeds run from this one up (default 0); to add seeds to a measurement without re-running the first ones",
+    )
     parser.add_argument("--n-jobs", type=int, default=2, help="parallel jobs (workers) for every system")
     parser.add_argument("--kill-after", type=float, help="hard wall-clock limit per run, seconds")
     parser.add_argument("--logs", help="directory for each run's output (default: a temporary one)")
@@ -118,14 +122,41 @@ def run(system: str, dataset: str, seed: int, budget: float, n_jobs: int, kill_a
     result_file = logs / f"{name}.json"
     result_file.unlink(missing_ok=True)
     command = [
-        sys.executable, str(ROOT / "benchmarks" / "run_one.py"), "--system", system, "--dataset", dataset,
-        "--seed", str(seed), "--budget", str(budget), "--n-jobs", str(n_jobs), "--result", str(result_file),
+        sys.executable,
+        str(ROOT / "benchmarks" / "run_one.py"),
+        "--system",
+        system,
+        "--dataset",
+        dataset,
+        "--seed",
+        str(seed),
+        "--budget",
+        str(budget),
+        "--n-jobs",
+        str(n_jobs),
+        "--result",
+        str(result_file),
     ]
     record = {
-        "system": system, "version": None, "dataset": dataset, "task": DATASETS[dataset].task, "seed": seed,
-        "budget_seconds": budget, "n_jobs": n_jobs, "status": "ok", "wall_seconds": None, "process_seconds": None,
-        "test_score": None, "cv_score": None, "pipelines": None, "stopped_early": None, "failures": None,
-        "peak_rss_mib": 0.0, "error": None, "notes": [], "date": datetime.date.today().isoformat(),
+        "system": system,
+        "version": None,
+        "dataset": dataset,
+        "task": DATASETS[dataset].task,
+        "seed": seed,
+        "budget_seconds": budget,
+        "n_jobs": n_jobs,
+        "status": "ok",
+        "wall_seconds": None,
+        "process_seconds": None,
+        "test_score": None,
+        "cv_score": None,
+        "pipelines": None,
+        "stopped_early": None,
+        "failures": None,
+        "peak_rss_mib": 0.0,
+        "error": None,
+        "notes": [],
+        "date": datetime.date.today().isoformat(),
         "cpus": os.cpu_count(),
     }
     start = time.monotonic()

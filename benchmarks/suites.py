@@ -60,8 +60,15 @@ def _bundled(loader) -> Callable[[], tuple[pd.DataFrame, pd.Series]]:
 def _synthetic(n_samples: int = 1000) -> tuple[pd.DataFrame, pd.Series]:
     """Three noisy classes, few informative features among many: where feature selection pays."""
     X, y = make_classification(
-        n_samples=n_samples, n_features=30, n_informative=6, n_redundant=4, n_classes=3, n_clusters_per_class=2,
-        class_sep=0.8, flip_y=0.05, random_state=7,
+        n_samples=n_samples,
+        n_features=30,
+        n_informative=6,
+        n_redundant=4,
+        n_classes=3,
+        n_clusters_per_class=2,
+        class_sep=0.8,
+        flip_y=0.05,
+        random_state=7,
     )
     return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])]), pd.Series(y, name="target")
 

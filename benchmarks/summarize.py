@@ -110,8 +110,9 @@ def _comparisons(runs: list[dict], systems: list[str]) -> list[str]:
     for peer in systems:
         if peer == REFERENCE:
             continue
-        by_dataset = [_verdict(_median(cells.get((d, REFERENCE), [])), _median(cells.get((d, peer), [])))
-                      for d in datasets]
+        by_dataset = [
+            _verdict(_median(cells.get((d, REFERENCE), [])), _median(cells.get((d, peer), []))) for d in datasets
+        ]
         pairs, differences = [], []
         for d in datasets:
             ours = {r["seed"]: _score(r) for r in cells.get((d, REFERENCE), [])}

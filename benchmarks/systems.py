@@ -53,8 +53,13 @@ def _gp_automl(mode: str, **settings) -> Callable[[Split, float, int, int], Fitt
         seconds = time.monotonic() - start
         info = model.run_info_
         return Fitted(
-            version("gp_automl"), model.predict(split.X_test), seconds, info["evaluations"], info["failures"],
-            cv_score=model.best_score_, stopped_early=info["rejected_early"],
+            version("gp_automl"),
+            model.predict(split.X_test),
+            seconds,
+            info["evaluations"],
+            info["failures"],
+            cv_score=model.best_score_,
+            stopped_early=info["rejected_early"],
         )
 
     return fit
@@ -116,11 +121,23 @@ def _tpot(split: Split, budget_s: float, seed: int, n_jobs: int) -> Fitted:
     labels = LabelEncoder().fit(split.y_train) if classification else None
     y_train = labels.transform(split.y_train) if classification else split.y_train.to_numpy()
     if classification:
-        model = tpot.TPOTClassifier(scorers=["balanced_accuracy"], scorers_weights=[1], max_time_mins=budget_s / 60,
-                                    n_jobs=n_jobs, random_state=seed, verbose=0)
+        model = tpot.TPOTClassifier(
+            scorers=["balanced_accuracy"],
+            scorers_weights=[1],
+            max_time_mins=budget_s / 60,
+            n_jobs=n_jobs,
+            random_state=seed,
+            verbose=0,
+        )
     else:
-        model = tpot.TPOTRegressor(scorers=["r2"], scorers_weights=[1], max_time_mins=budget_s / 60,
-                                   n_jobs=n_jobs, random_state=seed, verbose=0)
+        model = tpot.TPOTRegressor(
+            scorers=["r2"],
+            scorers_weights=[1],
+            max_time_mins=budget_s / 60,
+            n_jobs=n_jobs,
+            random_state=seed,
+            verbose=0,
+        )
     start = time.monotonic()
     model.fit(X_train, y_train)
     seconds = time.monotonic() - start
@@ -132,8 +149,9 @@ def _tpot(split: Split, budget_s: float, seed: int, n_jobs: int) -> Fitted:
     scores = pd.to_numeric(individuals[individuals.columns[0]], errors="coerce")
     failed = individuals["Eval Error"].notna() & ~np.isfinite(scores)
     evaluated = int((np.isfinite(scores) | failed).sum())
-    return Fitted(tpot.__version__, predictions, seconds, evaluated, int(failed.sum()),
-                  cv_score=float(scores.max()), notes=notes)
+    return Fitted(
+        tpot.__version__, predictions, seconds, evaluated, int(failed.sum()), cv_score=float(scores.max()), notes=notes
+    )
 
 
 def _flaml(split: Split, budget_s: float, seed: int, n_jobs: int) -> Fitted:
@@ -146,12 +164,26 @@ def _flaml(split: Split, budget_s: float, seed: int, n_jobs: int) -> Fitted:
     classification = split.dataset.task == CLASSIFICATION
     automl = AutoML()
     start = time.monotonic()
-    automl.fit(split.X_train, split.y_train, task=split.dataset.task, time_budget=budget_s,
-               metric=balanced_error if classification else "r2", n_jobs=n_jobs, seed=seed, verbose=0)
+    automl.fit(
+        split.X_train,
+        split.y_train,
+        task=split.dataset.task,
+        time_budget=budget_s,
+        metric=balanced_error if classification else "r2",
+        n_jobs=n_jobs,
+        seed=seed,
+        verbose=0,
+    )
     seconds = time.monotonic() - start
     trials = getattr(automl, "_track_iter", None)
-    return Fitted(version("flaml"), automl.predict(split.X_test), seconds,
-                  None if trials is None else trials + 1, None, cv_score=1 - automl.best_loss)
+    return Fitted(
+        version("flaml"),
+        automl.predict(split.X_test),
+        seconds,
+        None if trials is None else trials + 1,
+        None,
+        cv_score=1 - automl.best_loss,
+    )
 
 
 SYSTEMS: dict[str, Callable[[Split, float, int, int], Fitted]] = {
@@ -163,5 +195,12 @@ SYSTEMS: dict[str, Callable[[Split, float, int, int], Fitted]] = {
     "tpot": _tpot,
     "flaml": _flaml,
 }
-PACKAGES = {"gp_automl": "gp_automl", "gp_automl_async": "gp_automl", "random": "gp_automl",
-            "gp_automl_cv10": "gp_automl", "gp_automl_pop20": "gp_automl", "tpot": "tpot", "flaml": "flaml"}
+PACKAGES = {
+    "gp_automl": "gp_automl",
+    "gp_automl_async": "gp_automl",
+    "random": "gp_automl",
+    "gp_automl_cv10": "gp_automl",
+    "gp_automl_pop20": "gp_automl",
+    "tpot": "tpot",
+    "flaml": "flaml",
+}

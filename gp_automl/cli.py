@@ -38,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--max-time-mins", type=float, default=None, help="wall-clock budget of the search")
     fit.add_argument("--generations", type=int, default=None)
     fit.add_argument(
-        "--max-eval-time-mins", type=_minutes_or_auto, default=AUTO,
+        "--max-eval-time-mins",
+        type=_minutes_or_auto,
+        default=AUTO,
         help="hard limit per pipeline; a pipeline past it is stopped (auto: 5, at most a fifth of --max-time-mins)",
     )
     fit.add_argument("--population-size", type=int, default=50)
@@ -46,13 +48,16 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--scoring", default=None, help="scikit-learn scorer name")
     fit.add_argument("--cv", type=int, default=5)
     fit.add_argument(
-        "--scheduler", default=None,
+        "--scheduler",
+        default=None,
         help="Dask scheduler address, scheduler file, or jobqueue:KIND (slurm, pbs, sge, lsf, htcondor, local)",
     )
     fit.add_argument("--n-workers", type=int, default=None, help="workers of the local or jobqueue cluster")
     fit.add_argument("--seed", type=int, default=0)
     fit.add_argument(
-        "--mode", default=GENERATIONAL, choices=MODES,
+        "--mode",
+        default=GENERATIONAL,
+        choices=MODES,
         help="generational: deterministic for a seed; async: steady-state, keeps every worker busy; "
         "random: random trees only (the baseline evolution must beat)",
     )

@@ -30,9 +30,7 @@ _running: dict[str, int] = {}  # tree key -> pid of the child evaluating it, in 
 _running_lock = threading.Lock()  # a pid is killed only before its child is reaped, never after (pid reuse)
 
 
-def run_with_limit(
-    evaluate: Callable[[], EvalResult], tree: PipelineTree, limit_s: float | None
-) -> EvalResult:
+def run_with_limit(evaluate: Callable[[], EvalResult], tree: PipelineTree, limit_s: float | None) -> EvalResult:
     """``evaluate()`` in a child process, killed after ``limit_s`` seconds (None: no limit, inline)."""
     if limit_s is None or not CAN_FORK:
         return evaluate()
@@ -67,8 +65,9 @@ def run_with_limit(
     _, status = os.waitpid(pid, 0)
     seconds = time.monotonic() - started
     if not finished:
-        return EvalResult(tree.key, TIMEOUT, complexity=tree.complexity, seconds=seconds,
-                          error=f"stopped at the {limit_s:g} s limit")
+        return EvalResult(
+            tree.key, TIMEOUT, complexity=tree.complexity, seconds=seconds, error=f"stopped at the {limit_s:g} s limit"
+        )
     try:
         return pickle.loads(payload)
     except Exception:  # noqa: BLE001 - nothing (or half a result) came back: the child died

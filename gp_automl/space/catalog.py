@@ -163,9 +163,7 @@ def _read_into(path: Path, raw_ops: dict, seen: tuple[Path, ...]) -> tuple[str, 
     return description, header.get("start", [])
 
 
-def _parse_start(
-    path: Path, raw: Any, specs: dict[str, OperatorSpec], skipped: set[str]
-) -> tuple[PipelineTree, ...]:
+def _parse_start(path: Path, raw: Any, specs: dict[str, OperatorSpec], skipped: set[str]) -> tuple[PipelineTree, ...]:
     """The ``[catalog] start`` pipelines, checked against the operators; those naming an operator
     whose library is not installed are left out, as the operator is."""
     if not isinstance(raw, list) or not all(isinstance(key, str) for key in raw):

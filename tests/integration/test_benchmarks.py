@@ -21,8 +21,13 @@ FINAL_CHOICE = REPO / "benchmarks" / "final_choice.py"
 
 
 def bench(script: Path, *args, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(script), *map(str, args)], capture_output=True, text=True,
-                          env=None if env is None else {**os.environ, **env}, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, str(script), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=None if env is None else {**os.environ, **env},
+        timeout=timeout,
+    )
 
 
 def processes_with(marker: str) -> list[int]:
@@ -75,8 +80,20 @@ def test_summary_table_and_plot(smoke, tmp_path):
 
 def test_a_run_over_the_hard_limit_is_killed_and_recorded(tmp_path):
     out, marker = tmp_path / "killed.jsonl", f"GP_AUTOML_TEST_MARK={uuid.uuid4().hex}"
-    run = bench(COMPARE, "--suite", "smoke", "--systems", "gp_automl", "--budgets", "120", "--kill-after", "4",
-                "--out", out, env=dict([marker.split("=")]))
+    run = bench(
+        COMPARE,
+        "--suite",
+        "smoke",
+        "--systems",
+        "gp_automl",
+        "--budgets",
+        "120",
+        "--kill-after",
+        "4",
+        "--out",
+        out,
+        env=dict([marker.split("=")]),
+    )
     assert run.returncode == 0, run.stderr
     [record] = records(out)
     assert record["status"] == "killed" and record["test_score"] is None
@@ -148,12 +165,23 @@ def test_summary_gives_paired_evidence_against_each_peer():
     from benchmarks.summarize import summarize
 
     def run(system, seed, score):
-        return {"system": system, "dataset": "d", "task": "classification", "seed": seed, "budget_seconds": 60,
-                "status": "ok", "test_score": score, "pipelines": 10, "wall_seconds": 61, "version": "1"}
+        return {
+            "system": system,
+            "dataset": "d",
+            "task": "classification",
+            "seed": seed,
+            "budget_seconds": 60,
+            "status": "ok",
+            "test_score": score,
+            "pipelines": 10,
+            "wall_seconds": 61,
+            "version": "1",
+        }
 
     ours = [0.80, 0.81, 0.82, 0.83, 0.84, 0.85]
-    lines = [run("gp_automl", s, x) for s, x in enumerate(ours)] + [run("random", s, x - 0.01 * (s + 1))
-                                                                    for s, x in enumerate(ours)]
+    lines = [run("gp_automl", s, x) for s, x in enumerate(ours)] + [
+        run("random", s, x - 0.01 * (s + 1)) for s, x in enumerate(ours)
+    ]
     text = summarize(lines)
     # differences 0.01 to 0.06, all beyond the tie margin: six wins; sign test p = 2 / 2**6
     assert "runs (dataset x seed) 6/0/0 (mean difference +0.0350, SE 0.0076, sign test p=0.03)" in text

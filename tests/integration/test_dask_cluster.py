@@ -73,7 +73,12 @@ def test_search_on_an_existing_cluster(scheduler_file, by, mode):
     X, y = load_breast_cancer(return_X_y=True)
     scheduler = str(scheduler_file) if by == "file" else json.loads(scheduler_file.read_text())["address"]
     est = GPClassifier(
-        generations=2, population_size=8, operators="light", scheduler=scheduler, mode=mode, random_state=1,
+        generations=2,
+        population_size=8,
+        operators="light",
+        scheduler=scheduler,
+        mode=mode,
+        random_state=1,
         verbosity=0,
     )
     est.fit(X[:300], y[:300])
@@ -105,10 +110,35 @@ def test_search_through_dask_jobqueue_from_the_cli(tmp_path):
     out = tmp_path / "run"
     env = {**os.environ, "DASK_JOBQUEUE__LOCAL__CORES": "1", "DASK_JOBQUEUE__LOCAL__MEMORY": "2GiB"}
     done = subprocess.run(
-        [sys.executable, "-m", "gp_automl.cli", "fit", str(SHIPPED_DATA / "breast_cancer.csv"), "--target", "target",
-         "--operators", "light", "--generations", "1", "--population-size", "6", "--cv", "3",
-         "--scheduler", "jobqueue:local", "--n-workers", "2", "--out", str(out), "--mode", "async"],
-        capture_output=True, text=True, timeout=300, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gp_automl.cli",
+            "fit",
+            str(SHIPPED_DATA / "breast_cancer.csv"),
+            "--target",
+            "target",
+            "--operators",
+            "light",
+            "--generations",
+            "1",
+            "--population-size",
+            "6",
+            "--cv",
+            "3",
+            "--scheduler",
+            "jobqueue:local",
+            "--n-workers",
+            "2",
+            "--out",
+            str(out),
+            "--mode",
+            "async",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     assert "dask-jobqueue local cluster, 2 worker(s) requested" in done.stdout
@@ -125,9 +155,24 @@ def test_search_through_dask_jobqueue_from_the_cli(tmp_path):
 )
 def test_jobqueue_misconfiguration_is_one_clear_error(tmp_path, kind, code, fragment):
     done = subprocess.run(
-        [sys.executable, "-m", "gp_automl.cli", "fit", str(SHIPPED_DATA / "breast_cancer.csv"), "--target", "target",
-         "--generations", "1", "--scheduler", f"jobqueue:{kind}", "--out", str(tmp_path / "run")],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "gp_automl.cli",
+            "fit",
+            str(SHIPPED_DATA / "breast_cancer.csv"),
+            "--target",
+            "target",
+            "--generations",
+            "1",
+            "--scheduler",
+            f"jobqueue:{kind}",
+            "--out",
+            str(tmp_path / "run"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == code and fragment in done.stderr
     assert "Traceback" not in done.stderr

@@ -26,7 +26,10 @@ def start_cli(*args):
     """The CLI in its own process group, as a batch job would run it."""
     return subprocess.Popen(
         [sys.executable, "-m", "gp_automl.cli", *map(str, args)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
 
 
@@ -82,8 +85,9 @@ def test_kill_9_then_resume_ends_like_an_uninterrupted_run(uninterrupted, tmp_pa
     if interval == "300":
         assert not checkpoint.pending and logged_before > checkpoint.logged
 
-    resumed = subprocess.run([sys.executable, "-m", "gp_automl.cli", "resume", str(out)],
-                             capture_output=True, text=True, timeout=600)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "gp_automl.cli", "resume", str(out)], capture_output=True, text=True, timeout=600
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming" in resumed.stdout
     info = json.loads((out / "run.json").read_text())
@@ -121,7 +125,9 @@ def test_sigterm_from_a_batch_scheduler_leaves_a_resumable_run(tmp_path, mode):
     logged_before = logged_rows(out)
     resumed = subprocess.run(
         [sys.executable, "-m", "gp_automl.cli", "resume", str(out), "--max-time-mins", "0.1"],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert resumed.returncode == 0, resumed.stderr
     assert load_checkpoint(out / "checkpoint.json").generation >= generation
@@ -176,9 +182,21 @@ def test_time_budget_is_respected(tmp_path):
     budget_s = 10
     started = time.monotonic()
     run = subprocess.run(
-        [sys.executable, "-m", "gp_automl.cli", "fit", CANCER, *SEARCH, "--max-time-mins", str(budget_s / 60),
-         "--out", out],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "gp_automl.cli",
+            "fit",
+            CANCER,
+            *SEARCH,
+            "--max-time-mins",
+            str(budget_s / 60),
+            "--out",
+            out,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     wall = time.monotonic() - started
     assert run.returncode == 0, run.stderr

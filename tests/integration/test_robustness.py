@@ -23,8 +23,15 @@ def test_a_pipeline_that_sleeps_forever_is_stopped_at_the_limit(tmp_path, monkey
     X, y = load_breast_cancer(return_X_y=True)
     limit_s = 3
     est = GPClassifier(
-        generations=2, population_size=6, max_eval_time_mins=limit_s / 60, cv=2, operators=STALL_CATALOG,
-        n_workers=2, random_state=0, verbosity=0, allow_modules=["tests"],  # Stall lives in tests.stall
+        generations=2,
+        population_size=6,
+        max_eval_time_mins=limit_s / 60,
+        cv=2,
+        operators=STALL_CATALOG,
+        n_workers=2,
+        random_state=0,
+        verbosity=0,
+        allow_modules=["tests"],  # Stall lives in tests.stall
     )
     est.fit(X[:200], y[:200])
     evaluations = est.evaluations_
@@ -44,8 +51,14 @@ def test_by_default_no_pipeline_takes_more_than_a_fifth_of_the_time_budget():
     X, y = load_breast_cancer(return_X_y=True)
     budget_s = 10
     est = GPClassifier(  # max_eval_time_mins="auto": 5 minutes, but at most a fifth of the budget
-        max_time_mins=budget_s / 60, cv=2, population_size=6, operators=STALL_CATALOG, n_workers=2,
-        random_state=0, verbosity=0, allow_modules=["tests"],
+        max_time_mins=budget_s / 60,
+        cv=2,
+        population_size=6,
+        operators=STALL_CATALOG,
+        n_workers=2,
+        random_state=0,
+        verbosity=0,
+        allow_modules=["tests"],
     )
     est.fit(X[:200], y[:200])
     timeouts = est.evaluations_[est.evaluations_["status"] == "timeout"]
@@ -61,8 +74,15 @@ def test_the_time_budget_stops_running_evaluations_at_once(tmp_path, monkeypatch
     monkeypatch.setenv("GP_AUTOML_TEST_PIDS", str(pids))
     X, y = load_breast_cancer(return_X_y=True)
     est = GPClassifier(
-        max_time_mins=6 / 60, max_eval_time_mins=10, cv=2, population_size=6, operators=STALL_CATALOG, n_workers=2,
-        random_state=0, verbosity=0, allow_modules=["tests"],
+        max_time_mins=6 / 60,
+        max_eval_time_mins=10,
+        cv=2,
+        population_size=6,
+        operators=STALL_CATALOG,
+        n_workers=2,
+        random_state=0,
+        verbosity=0,
+        allow_modules=["tests"],
     )
     started = time.monotonic()
     est.fit(X[:200], y[:200])
@@ -76,8 +96,26 @@ def test_the_time_budget_stops_running_evaluations_at_once(tmp_path, monkeypatch
 
 def test_killing_a_worker_mid_run_does_not_stop_the_search(tmp_path):
     out = tmp_path / "run"
-    cli = start_cli("fit", CANCER, "--target", "target", "--operators", "light", "--population-size", "6",
-                    "--generations", "2", "--cv", "3", "--n-workers", "2", "--seed", "5", "--out", out)
+    cli = start_cli(
+        "fit",
+        CANCER,
+        "--target",
+        "target",
+        "--operators",
+        "light",
+        "--population-size",
+        "6",
+        "--generations",
+        "2",
+        "--cv",
+        "3",
+        "--n-workers",
+        "2",
+        "--seed",
+        "5",
+        "--out",
+        out,
+    )
     wait_for(lambda: logged_rows(out) >= 4)
     workers = [p for p in psutil.Process(cli.pid).children() if "spawn_main" in " ".join(p.cmdline())]
     assert len(workers) == 2

@@ -130,8 +130,15 @@ def test_same_seed_same_search_on_one_or_two_workers(breast_cancer):
 
 def test_async_mode_keeps_evolving_without_generation_barriers(breast_cancer, dask_client):
     X, y = breast_cancer
-    est = GPClassifier(generations=3, population_size=8, operators="light", scheduler=dask_client, mode="async",
-                       random_state=0, verbosity=0)
+    est = GPClassifier(
+        generations=3,
+        population_size=8,
+        operators="light",
+        scheduler=dask_client,
+        mode="async",
+        random_state=0,
+        verbosity=0,
+    )
     est.fit(X[:300], y[:300])
     evaluations = est.evaluations_
     assert len(evaluations) == 8 * 4 and evaluations["key"].is_unique
@@ -144,8 +151,16 @@ def test_random_mode_draws_new_random_trees_instead_of_breeding(breast_cancer):
     X, y = breast_cancer
     by_mode = {}
     for mode in ("generational", "random"):
-        est = GPClassifier(generations=2, population_size=6, operators="light", scheduler="in-process", mode=mode,
-                           cv=2, random_state=0, verbosity=0)
+        est = GPClassifier(
+            generations=2,
+            population_size=6,
+            operators="light",
+            scheduler="in-process",
+            mode=mode,
+            cv=2,
+            random_state=0,
+            verbosity=0,
+        )
         est.fit(X[:150], y[:150])
         by_mode[mode] = est.evaluations_
     evolved, drawn = by_mode["generational"], by_mode["random"]
@@ -168,8 +183,16 @@ def test_clear_losers_are_stopped_early_and_never_reach_the_front(fitted):
 
 def test_without_early_rejection_every_pipeline_gets_every_fold(breast_cancer):
     X, y = breast_cancer
-    est = GPClassifier(generations=2, population_size=6, operators="light", scheduler="in-process", cv=3,
-                       early_rejection=False, random_state=0, verbosity=0)
+    est = GPClassifier(
+        generations=2,
+        population_size=6,
+        operators="light",
+        scheduler="in-process",
+        cv=3,
+        early_rejection=False,
+        random_state=0,
+        verbosity=0,
+    )
     est.fit(X[:150], y[:150])
     assert set(est.evaluations_["status"]) == {"ok"}
     assert all(len(json.loads(folds)) == 3 for folds in est.evaluations_["fold_scores"])
@@ -256,8 +279,15 @@ def test_operator_of_a_missing_library_is_skipped_with_a_notice(tmp_path, breast
 
 def test_early_stop_ends_a_search_whose_front_stopped_improving(breast_cancer):
     X, y = breast_cancer
-    est = GPClassifier(generations=40, early_stop=2, population_size=6, operators="light", scheduler="in-process",
-                       random_state=0, verbosity=0)
+    est = GPClassifier(
+        generations=40,
+        early_stop=2,
+        population_size=6,
+        operators="light",
+        scheduler="in-process",
+        random_state=0,
+        verbosity=0,
+    )
     est.fit(X[:200], y[:200])
     last_generation = est.evaluations_["generation"].max()
     assert est.run_info_["stop_reason"] == "early_stop" and last_generation < 40

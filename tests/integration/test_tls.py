@@ -36,9 +36,21 @@ def tls_cluster(tmp_path_factory):
     scheduler_file = folder / "scheduler.json"
     processes = [
         subprocess.Popen(
-            dask_command("scheduler", "--protocol", "tls", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                         "--scheduler-file", str(scheduler_file), *tls),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            dask_command(
+                "scheduler",
+                "--protocol",
+                "tls",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(scheduler_file),
+                *tls,
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )  # fmt: skip
     ]
     try:
@@ -49,9 +61,11 @@ def tls_cluster(tmp_path_factory):
         assert address.startswith("tls://")
         processes.append(
             subprocess.Popen(
-                dask_command("worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
-                             "--host", "127.0.0.1", *tls),
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                dask_command(
+                    "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1", *tls
+                ),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )  # fmt: skip
         )
         yield address, {"ca": cert, "cert": cert, "key": key}
@@ -64,7 +78,6 @@ def tls_cluster(tmp_path_factory):
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-
 
 
 def test_a_search_runs_on_a_tls_scheduler_from_the_command_line(tls_cluster, tmp_path, capsys):

@@ -176,7 +176,7 @@ def test_start_pipelines_are_checked_and_kept_in_order(tmp_path):
         ('"Forest(X, max_depth=3)"', "unknown operator 'Forest'"),
         ('"Tree(X_ordinal, max_depth=3)"', "use X"),
         ('"X"', "X must be a leaf under a model"),
-        ('"__import__(\'os\')"', "not a pipeline key"),
+        ("\"__import__('os')\"", "not a pipeline key"),
         ("1", "list of pipeline strings"),
     ],
 )

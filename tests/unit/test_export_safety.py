@@ -21,7 +21,9 @@ from gp_automl.space import Choice, FloatRange, IntRange, load_catalog
 from gp_automl.tree import COMBINE, PipelineTree, parse
 
 FUZZ = settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-CATALOGS = {(name, task): load_catalog(name, task) for name in ("default", "light") for task in ("classification", "regression")}  # noqa: E501
+CATALOGS = {
+    (name, task): load_catalog(name, task) for name in ("default", "light") for task in ("classification", "regression")
+}  # noqa: E501
 # Column names a user's table may have: they end up in the exported ColumnTransformer.
 TABLE = pd.DataFrame(
     {

@@ -141,7 +141,11 @@ def test_a_damaged_evaluation_log_is_refused_when_opened(tmp_path, data):
     original = path.read_bytes()
     broken = data.draw(damaged(original).filter(lambda b: b != original))
     path.write_bytes(broken)
-    for read in (lambda: len(EvaluationLog(path)), lambda: list(EvaluationLog(path).entries()), lambda: read_evaluations(path)):  # noqa: E501
+    for read in (
+        lambda: len(EvaluationLog(path)),
+        lambda: list(EvaluationLog(path).entries()),
+        lambda: read_evaluations(path),
+    ):  # noqa: E501
         try:
             read()
         except RunDirError as exc:
