@@ -64,9 +64,12 @@ def test_a_damaged_csv_is_a_data_error_or_still_a_table(tmp_path, data):
     path.write_bytes(data)
     try:
         X, y = split_target(read_table(path), "plan")
-        prepare(X, y, "classification", cv=2)
-    except DataError:
-        pass
+        dataset = prepare(X, y, "classification", cv=2)
+    except DataError as exc:
+        assert str(exc) and "\n" not in str(exc)  # one line for the user
+    else:  # what got through is a usable table: a label per row, a used column, two classes
+        assert len(dataset.y) == len(dataset.X) >= 2
+        assert dataset.typing.used and len(set(dataset.y)) >= 2
 
 
 def state() -> SearchState:
