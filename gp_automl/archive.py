@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from gp_automl.journal import EVALUATION_LOG, Entry, EvaluationLog
+from gp_automl.pareto import Point, dominates
 from gp_automl.result import REJECTED, TIMEOUT, EvalResult
 from gp_automl.tree import PipelineTree
 
@@ -55,17 +56,10 @@ class Archive:
             self.timeouts += entry.result.status == TIMEOUT
             self.rejected += entry.result.status == REJECTED
             return
-        score, complexity = entry.result.score, entry.result.complexity
-        for other in self._front.values():
-            s, c = other.result.score, other.result.complexity
-            if s >= score and c <= complexity and (s > score or c < complexity):
-                return  # dominated: it can never join the front again
-        self._front = {
-            key: other
-            for key, other in self._front.items()
-            if not (score >= other.result.score and complexity <= other.result.complexity)
-            or (score, complexity) == (other.result.score, other.result.complexity)
-        }
+        point = _objectives(entry)
+        if any(dominates(_objectives(other), point) for other in self._front.values()):
+            return  # dominated: it can never join the front again
+        self._front = {key: other for key, other in self._front.items() if not dominates(point, _objectives(other))}
         self._front[entry.tree.key] = entry
 
     def result(self, key: str) -> EvalResult | None:
@@ -97,6 +91,10 @@ class Archive:
         self.log.close()
         if self._scratch is not None:
             self._scratch.cleanup()
+
+
+def _objectives(entry: Entry) -> Point:
+    return entry.result.score, entry.result.complexity
 
 
 class KeysBefore:

@@ -18,6 +18,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from gp_automl.pareto import nondominated
+
 _ALL = "#9aa7b8"
 _FRONT = "#1f5fa8"
 _WINNER = "#d62728"
@@ -30,18 +32,11 @@ def successful(evaluations: pd.DataFrame) -> pd.DataFrame:
 
 
 def pareto_front(evaluations: pd.DataFrame) -> pd.DataFrame:
-    """Non-dominated rows (score up, complexity down), best score first — the archive's rule:
-    a complexity level joins the front with its top-scoring rows only when they beat everything simpler."""
+    """Non-dominated rows (score up, complexity down; ``pareto.dominates``), best score first."""
     ok = successful(evaluations)
-    keep, best_simpler = [], float("-inf")
-    for _, level in ok.groupby("complexity", sort=True):
-        top = level["score"].max()
-        if top > best_simpler:
-            keep.append(level[level["score"] == top])
-            best_simpler = top
-    if not keep:
-        return ok.iloc[0:0]
-    front = pd.concat(keep)
+    points = list(zip(ok["score"], ok["complexity"], strict=True))
+    keep = nondominated(range(len(ok)), lambda row: points[row])
+    front = ok.iloc[keep]
     return front.sort_values(["score", "complexity", "key"], ascending=[False, True, True], kind="stable")
 
 
