@@ -219,9 +219,10 @@ def _export(args: argparse.Namespace) -> int:
     info = run_dir.read_run()
     if "best_key" not in info:
         raise RunDirError(f"{run_dir.path} holds no finished run (status {info.get('status')!r})")
-    pipelines = PipelineContext(
-        load_catalog(info["catalog"], info["task"], args.allow_module), info["seed"], fronts_from_run(info["data"])
-    )
+    # the catalog was validated when the search started; not again, so that an entry the winner
+    # does not use (or a scikit-learn upgrade since) cannot stand in the way of its script
+    catalog = load_catalog(info["catalog"], info["task"], args.allow_module, validate=False)
+    pipelines = PipelineContext(catalog, info["seed"], fronts_from_run(info["data"]))
     if args.front:
         front = pd.read_csv(run_dir.file(PARETO_FRONT))
         folder = Path(args.output) if args.output else run_dir.file("front")
