@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from gp_automl.cv import check_scoring_name
+from gp_automl.cv import check_scoring
 from gp_automl.errors import ConfigError
 from gp_automl.space.resolve import check_module_names
 
@@ -79,7 +79,7 @@ def make_settings(params: dict[str, Any], task: str) -> Settings:
         raise ConfigError("set generations, max_time_mins, or both: otherwise the search never ends")
     if p["mode"] not in MODES:
         raise ConfigError(f"mode must be one of {list(MODES)}, got {p['mode']!r}")
-    check_scoring_name(p["scoring"])
+    check_scoring(p["scoring"], task)
     if not isinstance(p["operators"], (str, Path)):
         raise ConfigError("operators must be a shipped catalog name (e.g. 'default', 'light') or a .toml path")
     p["operators"] = str(p["operators"])

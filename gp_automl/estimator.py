@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 from gp_automl.build import instantiate
 from gp_automl.columns import category_values
 from gp_automl.config import make_settings
+from gp_automl.cv import check_scoring_for_target
 from gp_automl.data import (
     CLASSIFICATION,
     REGRESSION,
@@ -99,6 +100,7 @@ class _GPBase(BaseEstimator):
         params["scoring"] = params["scoring"] or self._default_scoring
         settings = make_settings(params, self._task)
         dataset = prepare(X, y, self._task, settings.cv)
+        check_scoring_for_target(settings.scoring, self._task, dataset.y)
         catalog = load_catalog(settings.operators, self._task, settings.allow_modules)
         run_dir = RunDir(settings.checkpoint_dir) if settings.checkpoint_dir else None
         if run_dir is not None and not resuming:
