@@ -126,8 +126,8 @@ def check_folds(labels: np.ndarray, task: str, cv: int) -> None:
     rare = [str(label) for label, count in zip(classes, counts, strict=True) if count < cv]
     if rare:
         smallest = int(counts.min())
-        lower = f"lower cv to {smallest}" if smallest >= 2 else "lower cv"
+        fix = f"add rows, merge classes or lower cv to {smallest}" if smallest >= 2 else "add rows or merge classes"
         raise ConfigError(
             f"class(es) {', '.join(rare[:10])}{' ...' if len(rare) > 10 else ''} have fewer than cv={cv} rows "
-            f"(the smallest has {smallest}); add rows, merge classes or {lower}"
+            f"(the smallest has {smallest}); {fix}"
         )

@@ -101,6 +101,8 @@ def test_folds_need_rows_and_rows_of_every_class():
     ):
         check_folds(np.array(["a"] * 9 + ["b"] * 9 + ["c"] * 3), "classification", 5)
     check_folds(np.array(["a"] * 9 + ["b"] * 9 + ["c"] * 3), "classification", 3)
+    with pytest.raises(ConfigError, match=r"\(the smallest has 1\); add rows or merge classes$"):
+        check_folds(np.array(["a"] * 9 + ["b"] * 9 + ["c"]), "classification", 2)
 
 
 def test_prepare_checks_the_folds_in_the_same_place():
