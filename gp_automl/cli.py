@@ -18,6 +18,7 @@ from gp_automl.data import CLASSIFICATION, infer_task, prediction_frame, read_ta
 from gp_automl.errors import ConfigError, DataWarning, GPAutoMLError, RunDirError
 from gp_automl.estimator import GPClassifier, GPRegressor, resume
 from gp_automl.front import fronts_from_run
+from gp_automl.outputs import check_output, check_output_folder
 from gp_automl.results import PipelineContext, export_script, script_info
 from gp_automl.rundir import BEST_PIPELINE, PARETO_FRONT, RunDir, atomic_write_text
 from gp_automl.space import load_catalog
@@ -193,17 +194,22 @@ def _export(args: argparse.Namespace) -> int:
     info = run_dir.read_run()
     if "best_key" not in info:
         raise RunDirError(f"{run_dir.path} holds no finished run (status {info.get('status')!r})")
+    inputs = [info["data"].get("path")]
+    if args.front:
+        own = run_dir.file("front")
+        folder = check_output_folder(args.output or own, inputs, own=[own])
+    else:
+        output = check_output(args.output or run_dir.file(BEST_PIPELINE), inputs, own=[run_dir.file(BEST_PIPELINE)])
     # the catalog was validated when the search started; not again, so that an entry the winner
     # does not use (or a scikit-learn upgrade since) cannot stand in the way of its script
     catalog = load_catalog(info["catalog"], info["task"], args.allow_module, validate=False)
     pipelines = PipelineContext(catalog, info["seed"], fronts_from_run(info["data"]))
     if args.front:
         front = pd.read_csv(run_dir.file(PARETO_FRONT))
-        folder = Path(args.output) if args.output else run_dir.file("front")
-        folder.mkdir(parents=True, exist_ok=True)
         for rank, row in enumerate(front.itertuples(), 1):
             tree = parse(str(row.key))
             path = folder / f"pipeline_{rank:02d}_complexity{tree.complexity}.py"  # from the key, not the file
+            check_output(path, inputs, own=[path])  # the folder was checked; a file there must still be writable
             atomic_write_text(
                 path,
                 export_script(
@@ -214,7 +220,6 @@ def _export(args: argparse.Namespace) -> int:
             )
             print(f"wrote {path}  (CV {row.score:.4f})")
         return 0
-    output = Path(args.output) if args.output else run_dir.file(BEST_PIPELINE)
     script = export_script(
         parse(info["best_key"]),
         pipelines,
@@ -235,6 +240,8 @@ def _report(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     run_dir = RunDir(args.run_dir)
     info = run_dir.read_run()
+    if args.output:  # before the model is loaded: a refused path costs nothing
+        check_output(args.output, inputs=[args.data, info["data"].get("path")])
     model = run_dir.read_model()
     frame = read_table(args.data)
     data = info["data"]

@@ -16,8 +16,10 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from gp_automl.build import instantiate
+from gp_automl.checkpoint import CHECKPOINT, load_checkpoint
 from gp_automl.columns import category_values
 from gp_automl.config import BY_NAME, make_settings, stored_settings
+from gp_automl.continuation import check_can_continue
 from gp_automl.cv import check_scoring_for_target
 from gp_automl.data import (
     CLASSIFICATION,
@@ -29,15 +31,27 @@ from gp_automl.data import (
     split_target,
 )
 from gp_automl.errors import ConfigError, DataError, RunDirError, SearchError
+from gp_automl.outputs import check_output
 from gp_automl.progress import Progress
 from gp_automl.results import PipelineContext, evaluations_frame, export_script, front_frame, script_info
-from gp_automl.rundir import BEST_PIPELINE, EVALUATIONS, PARETO_FRONT, RUN_JSON, RunDir, atomic_write_text
+from gp_automl.rundir import (
+    BEST_PIPELINE,
+    EVALUATIONS,
+    PARETO_FRONT,
+    RUN_JSON,
+    RunDir,
+    WriteError,
+    atomic_write_text,
+)
+from gp_automl.runlock import RunLock
 from gp_automl.search import INTERRUPTED
 from gp_automl.search.run import run_search
 from gp_automl.space import load_catalog
 from gp_automl.version import __version__
 
 DEPENDENCIES = ("scikit-learn", "deap", "dask", "distributed", "numpy", "pandas")
+# run.json statistics that add up over the sessions of a run (fit, then each resume)
+SESSION_TOTALS = ("driver_cpu_seconds", "evaluating_seconds", "available_worker_seconds", "busy_worker_seconds")
 
 
 class _GPBase(BaseEstimator):
@@ -126,6 +140,7 @@ class _GPBase(BaseEstimator):
             self.run_info_ = self._run_info(settings, dataset, catalog, seed, data_path, n_workers)
             if previous:
                 self.run_info_.update(started=previous["started"], resumed=[*previous.get("resumed", []), _now()])
+                self.run_info_.update(_carried(previous))
             return self.run_info_
 
         self.__dict__.pop("run_info_", None)  # from an earlier fit
@@ -141,9 +156,29 @@ class _GPBase(BaseEstimator):
                 self.run_info_.update(status="interrupted", stop_reason="second interrupt", finished=_now())
                 run_dir.write_json(RUN_JSON, self.run_info_)
             raise
+        except WriteError as exc:
+            raise self._write_failed(run_dir, exc) from None
         finally:
             progress.close()
+            if run_dir is not None:
+                run_dir.unlock()
         return self
+
+    def _write_failed(self, run_dir: RunDir | None, exc: WriteError) -> WriteError:
+        """A file of the run could not be written: record ``failed`` in run.json where it still can be,
+        and say how to go on. Only a run this session wrote run.json for is touched."""
+        if run_dir is None or not hasattr(self, "run_info_"):
+            return exc
+        self.run_info_.update(status="failed", stop_reason=f"write error: {exc}", finished=_now())
+        try:
+            run_dir.write_json(RUN_JSON, self.run_info_)
+            recorded = " (run.json: failed)"
+        except WriteError:
+            recorded = ""
+        return WriteError(
+            f"{exc}; the search stopped{recorded}, the checkpoint and evaluation log keep what was done: "
+            f"free space (or fix the file system), then `gp-automl resume {run_dir.path}`"
+        )
 
     def _finish(self, settings, dataset, outcome, run_dir, data_path) -> None:
         archive = outcome.archive
@@ -151,15 +186,14 @@ class _GPBase(BaseEstimator):
         self.evaluations_ = evaluations_frame(archive, self.pipeline_context_)
         self.pareto_front_ = front_frame(archive, self.pipeline_context_)
         status = "failed" if best is None else ("interrupted" if outcome.reason == INTERRUPTED else "finished")
+        totals = _add_session(self.run_info_, outcome)
         self.run_info_.update(
             status=status,
             stop_reason=outcome.reason,
             elapsed_seconds=round(outcome.elapsed, 3),
             evaluations=len(archive),
             evaluated_this_session=outcome.evaluated_now,
-            worker_utilization=round(outcome.utilization, 4),
-            driver_cpu_seconds=round(outcome.driver_cpu, 3),
-            evaluating_seconds=round(outcome.evaluating, 3),
+            **totals,
             failures=archive.failures,
             rejected_early=archive.rejected,
             finished=_now(),
@@ -232,6 +266,8 @@ class _GPBase(BaseEstimator):
         """Write the winner as a standalone script; ``data_path``/``target`` default to the fit's."""
         check_is_fitted(self, "fitted_pipeline_")
         data_path = data_path or self.run_info_["data"]["path"]
+        own = [Path(self.checkpoint_dir) / BEST_PIPELINE] if self.checkpoint_dir else []
+        path = check_output(path, inputs=[data_path, self.run_info_["data"]["path"]], own=own)
         script = self._script(data_path, target or self.run_info_.get("target"))
         atomic_write_text(Path(path), script)
         return script
@@ -285,7 +321,7 @@ class GPRegressor(RegressorMixin, _GPBase):
 
 
 def resume(run_dir: str | Path, max_time_mins: float | None = None, X=None, y=None, **changes) -> _GPBase:
-    """Continue the search in ``run_dir`` (stopped, interrupted or killed) and return the fitted estimator.
+    """Continue the search in ``run_dir`` (stopped, interrupted, killed or finished); return the fitted estimator.
 
     X and y default to the CSV file the run was started on; they must be the same data. With a
     seed, a resumed generational run ends with the same result as an uninterrupted one.
@@ -293,10 +329,18 @@ def resume(run_dir: str | Path, max_time_mins: float | None = None, X=None, y=No
     ``changes`` may set the other settings marked resumable in ``config.SETTINGS`` (``generations``,
     ``scheduler``, ``n_workers``, ``verbosity``, ...). ``allow_modules`` and ``security`` are never
     read from the run directory: a run.json cannot widen what gets imported, and certificates stay
-    out of it; give them again.
+    out of it; give them again. A finished run is continued only under a larger total (time,
+    generations, early stop), else refused with a ``ConfigError`` that says what to pass. The run
+    directory is locked for the whole resume: a second writer is refused (``RunDirError``).
     """
     folder = RunDir(run_dir)
-    info = folder.read_run()
+    folder.read_run()  # a run directory at all, before a lock file is made in it
+    with RunLock(folder.path):
+        return _resume_locked(folder, max_time_mins, X, y, changes)
+
+
+def _resume_locked(folder: RunDir, max_time_mins: float | None, X, y, changes: dict) -> _GPBase:
+    info = folder.read_run()  # again: it may have changed before the lock was ours
     fixed = sorted(name for name in changes if name not in BY_NAME or not BY_NAME[name].resumable)
     if fixed:
         raise ConfigError(f"resume cannot change {', '.join(fixed)}: the run was searched with it; start a new run")
@@ -311,6 +355,8 @@ def resume(run_dir: str | Path, max_time_mins: float | None = None, X=None, y=No
         raise RunDirError(f"{folder.file(RUN_JSON)} holds an invalid setting ({exc}): damaged, or not ours") from None
     given = {name: value for name, value in {**changes, "max_time_mins": max_time_mins}.items() if value is not None}
     settings.update(given, checkpoint_dir=str(folder.path), random_state=info["seed"])  # the seed actually used
+    checkpoint = folder.file(CHECKPOINT)
+    check_can_continue(folder.path, info, load_checkpoint(checkpoint) if checkpoint.exists() else None, settings)
     estimator = estimator_class(**settings)
     data_path = info["data"]["path"]
     if X is None:
@@ -318,6 +364,31 @@ def resume(run_dir: str | Path, max_time_mins: float | None = None, X=None, y=No
             raise DataError(f"{folder.path} was fitted on in-memory data; pass X and y to resume it")
         X, y = split_target(read_table(data_path), info["target"])
     return estimator._fit(X, y, data_path, resuming=True)
+
+
+def _carried(previous: dict) -> dict:
+    """The statistics a resumed session adds its own to (worker-seconds derived for an older run.json)."""
+    carried = {key: previous[key] for key in SESSION_TOTALS if key in previous}
+    if "available_worker_seconds" not in previous and "evaluating_seconds" in previous:
+        available = float(previous.get("n_workers") or 1) * float(previous["evaluating_seconds"])
+        busy = available * float(previous.get("worker_utilization") or 0.0)
+        carried.update(available_worker_seconds=available, busy_worker_seconds=busy)
+    return carried
+
+
+def _add_session(info: dict, outcome) -> dict:
+    """The run's statistics with this session's added to what run.json carried from earlier ones."""
+    available = outcome.n_workers * outcome.evaluating
+    driver_cpu, evaluating, available_total, busy = (float(info.get(key) or 0.0) for key in SESSION_TOTALS)
+    available_total += available
+    busy += outcome.utilization * available
+    return {
+        "driver_cpu_seconds": round(driver_cpu + outcome.driver_cpu, 3),
+        "evaluating_seconds": round(evaluating + outcome.evaluating, 3),
+        "available_worker_seconds": round(available_total, 3),
+        "busy_worker_seconds": round(busy, 3),
+        "worker_utilization": round(busy / available_total, 4) if available_total > 0 else 0.0,
+    }
 
 
 def _now() -> str:

@@ -5,7 +5,9 @@ every evaluation that finished. It is also the memo cache across resumes: a key 
 never evaluated again. Rows keep their arrival order (``id``). Lookups go to the database, so
 the driver's memory does not grow with the number of evaluations. An existing log is checked on
 opening (SQLite's ``quick_check`` and our columns), and rows are parsed, never evaluated: a damaged
-or foreign file is one clear ``RunDirError``, not a crash halfway through a resume.
+or foreign file is one clear ``RunDirError``, not a crash halfway through a resume. A row that
+cannot be written (disk full, a file-size limit, an I/O error) is a ``WriteError`` naming the log;
+SQLite rolls that row back, so the log stays valid and holds every row committed before it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from gp_automl.errors import RunDirError
 from gp_automl.result import EvalResult
+from gp_automl.rundir import WriteError
 from gp_automl.tree import PipelineTree, parse
 
 EVALUATION_LOG = "evaluations.sqlite"
@@ -80,6 +83,12 @@ class EvaluationLog:
 
     def append(self, entry: Entry) -> None:
         result = entry.result
+        try:
+            self._insert(entry, result)
+        except sqlite3.Error as exc:
+            raise WriteError(f"cannot write {self.path}: {exc}") from None
+
+    def _insert(self, entry: Entry, result: EvalResult) -> None:
         self._db.execute(
             "INSERT OR IGNORE INTO evaluations (key, generation, status, score, fold_scores, complexity,"
             " seconds, error, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -97,16 +106,22 @@ class EvaluationLog:
         )
 
     def __len__(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+        return self._one("SELECT COUNT(*) FROM evaluations")[0]
 
     def generation_of(self, key: str) -> int | None:
         """The generation ``key`` was logged in, or None if it never was."""
-        row = self._db.execute("SELECT generation FROM evaluations WHERE key = ?", (key,)).fetchone()
+        row = self._one("SELECT generation FROM evaluations WHERE key = ?", (key,))
         return None if row is None else row[0]
 
     def result(self, key: str) -> EvalResult | None:
-        row = self._db.execute(f"SELECT {_COLUMNS} FROM evaluations WHERE key = ?", (key,)).fetchone()
+        row = self._one(f"SELECT {_COLUMNS} FROM evaluations WHERE key = ?", (key,))
         return None if row is None else _result(row)
+
+    def _one(self, query: str, parameters: tuple = ()) -> tuple | None:
+        try:
+            return self._db.execute(query, parameters).fetchone()
+        except sqlite3.Error as exc:  # e.g. "disk I/O error"
+            raise RunDirError(f"cannot read {self.path}: {exc}") from None
 
     def entries(self, first: int = 0) -> Iterator[Entry]:
         """Logged entries in arrival order from row ``first`` on; streamed, not loaded at once."""
@@ -117,7 +132,10 @@ class EvaluationLog:
                 raise RunDirError(f"{self.path} holds a damaged row ({exc})"[:300]) from None
 
     def close(self) -> None:
-        self._db.close()
+        try:
+            self._db.close()
+        except sqlite3.Error:
+            pass  # a WAL that could not be merged stays beside the log; the next open takes it in
 
 
 def _result(row: tuple) -> EvalResult:

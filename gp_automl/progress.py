@@ -1,6 +1,7 @@
 """What a person watching a search sees: a live status bar on a terminal, plain timestamped lines
 otherwise (batch logs), the same lines in the run directory's ``search.log``; ``verbosity=0`` is
-silent on screen."""
+silent on screen. A line that cannot be written to ``search.log`` (disk full, ...) is a
+``WriteError`` naming it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import TextIO
 from tqdm import tqdm
 
 from gp_automl.archive import Archive, Entry
+from gp_automl.rundir import write_failed
 
 
 class Progress:
@@ -30,17 +32,33 @@ class Progress:
         return self.verbosity > 0 and self.stream.isatty()
 
     def attach_log(self, path: Path) -> None:
-        self._log = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
-        for line in self._pending_lines:
-            self._log.write(line + "\n")
-        self._log.flush()
+        try:
+            self._log = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise write_failed(path, exc) from None
+        self._write_log(self._pending_lines)
         self._pending_lines.clear()
+
+    def _write_log(self, lines: list[str]) -> None:
+        try:
+            self._log.write("".join(line + "\n" for line in lines))
+            self._log.flush()
+        except OSError as exc:
+            path = self._log.name
+            self._close_log()  # no second attempt at the lines that failed
+            raise write_failed(Path(path), exc) from None
+
+    def _close_log(self) -> None:
+        log, self._log = self._log, None
+        try:
+            log.close()
+        except OSError:
+            pass  # buffered lines that could not be written: already reported
 
     def say(self, message: str) -> None:
         line = f"[{time.strftime('%Y-%m-%d %H:%M:%S')}] {message}"
         if self._log is not None:
-            self._log.write(line + "\n")
-            self._log.flush()
+            self._write_log([line])
         else:
             self._pending_lines.append(line)
         if self.verbosity > 0:
@@ -88,5 +106,4 @@ class Progress:
             self._bar.close()
             self._bar = None
         if self._log is not None:
-            self._log.close()
-            self._log = None
+            self._close_log()

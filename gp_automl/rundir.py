@@ -8,6 +8,10 @@ of one. The model is unpickled only from a run directory the user named, and onl
 match the checksum: a truncated or altered pickle is refused before ``pickle`` sees it. The
 checksum catches damage, not malice (anyone who can write the pickle can rewrite the checksum),
 so load models only from run directories you trust (docs/trust.md).
+
+A write that fails (disk full, a file-size limit, an I/O error, a read-only file system) is a
+``WriteError`` naming the file; the old file stays as it was and the temporary one is removed.
+Writing a run needs its lock (``runlock``): ``create`` takes it for a new run.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from gp_automl.errors import RunDirError
+from gp_automl.runlock import RunLock
 
 RUN_JSON = "run.json"
 EVALUATIONS = "evaluations.csv"
@@ -33,19 +38,42 @@ MODEL_DIGEST = "model.pkl.sha256"
 SEARCH_LOG = "search.log"
 
 
+class WriteError(RunDirError):
+    """A file could not be written (ENOSPC, EFBIG, EIO, EROFS, ...): the run stops, exit code 6."""
+
+
+def write_failed(path: Path, exc: OSError) -> WriteError:
+    """The one-line error for a failed write of ``path``."""
+    return WriteError(f"cannot write {path}: {exc.strerror or exc}")
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it into place: all or nothing."""
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = None
     try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
+    except OSError as exc:
+        _discard(temporary)
+        raise write_failed(path, exc) from None
     except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        _discard(temporary)
         raise
+
+
+def _discard(temporary: str | None) -> None:
+    """Remove a half-written temporary file; a failure here must not hide the first error."""
+    if temporary is None:
+        return
+    try:
+        os.unlink(temporary)
+    except OSError:
+        pass
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -55,6 +83,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 class RunDir:
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._lock: RunLock | None = None
 
     def check_new(self) -> None:
         """Refuse a place that holds a run already, or is not a directory, before any work starts."""
@@ -66,13 +95,25 @@ class RunDir:
             raise RunDirError(f"{self.path} exists and is not a directory")
 
     def create(self) -> RunDir:
-        """Make the directory; an existing run there is an error, never overwritten."""
+        """Make the directory and take its lock; an existing run there is an error, never overwritten."""
         self.check_new()
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise RunDirError(f"cannot create run directory {self.path}: {exc.strerror}") from None
+        self._lock = RunLock(self.path).acquire()
+        try:
+            self.check_new()  # another process may have started a run here since the first check
+        except RunDirError:
+            self.unlock()
+            raise
         return self
+
+    def unlock(self) -> None:
+        """Release the lock ``create`` took (nothing if it took none)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def file(self, name: str) -> Path:
         return self.path / name

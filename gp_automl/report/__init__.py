@@ -5,7 +5,8 @@
     write_report(state.path)                                # -> runs/.../report.html
 
 The report reads the run directory only (and the training data file run.json names, for the
-held-out explanation); it never writes anything but the report file.
+held-out explanation); it never writes anything but the report file, and never over the training
+data or another file of a run (``gp_automl.outputs``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from gp_automl.outputs import check_output
 from gp_automl.report import sections
 from gp_automl.report.explain import DataUnavailable, TrainingData, held_out, load_training_data
 from gp_automl.report.html import page
@@ -55,6 +57,7 @@ def write_report(
 ) -> Path:
     """Write the report of ``run_dir`` to ``output`` (default ``RUN_DIR/report.html``) and return its path."""
     state = load_run(run_dir, allow_modules)
-    path = Path(output) if output else state.path / REPORT
+    own = state.path / REPORT
+    path = check_output(output or own, inputs=[state.info["data"].get("path")], own=[own])  # before the work
     atomic_write_text(path, build_report(state, time_limit))
     return path
