@@ -92,7 +92,8 @@ def _read_only(folder: Path) -> bool:
 
 
 def _paths(paths: Paths) -> list[Path]:
-    return [Path(p) for p in paths if p]
+    """The given paths, without the absent ones (None, or a run.json value that is not a path)."""
+    return [Path(p) for p in paths if isinstance(p, str | Path) and str(p)]
 
 
 def _same(a: Path, b: Path) -> bool:

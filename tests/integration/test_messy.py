@@ -123,5 +123,6 @@ def test_resume_re_reads_the_raw_csv(tmp_path):
             checkpoint_dir=tmp_path / "run",
         )  # fmt: skip
         est.fit(X, y, data_path=str(MESSY))
-        again = resume(tmp_path / "run", scheduler="in-process", verbosity=0)
-    assert again.best_tree_ == est.best_tree_ and again.run_info_["status"] == "finished"
+        again = resume(tmp_path / "run", scheduler="in-process", verbosity=0, generations=2)  # finished: a new total
+    assert again.run_info_["status"] == "finished" and again.run_info_["resumed"]
+    assert again.best_score_ >= est.best_score_ and again.run_info_["evaluations"] > len(est.evaluations_)
