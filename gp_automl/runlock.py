@@ -4,7 +4,9 @@ Two processes appending to one evaluation log and renaming checkpoints over each
 leave a run that neither of them describes, so the second writer is refused at once, with the
 holder's PID and host in the message. The kernel drops a ``flock`` when its process ends, however
 it ends (``kill -9`` included), so a lock left behind never blocks; the file itself stays, holding
-the last holder's PID and host. Readers (report, predict, export) never take it.
+the last holder's PID and host. A process forked while the lock is held (an evaluation child in
+``isolate``) closes its copy at once, so the lock ends with the process that took it. Readers
+(report, predict, export) never take it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,20 @@ from pathlib import Path
 from gp_automl.errors import RunDirError
 
 LOCK = "run.lock"
+_held: set[int] = set()  # descriptors of the locks this process holds
+
+
+def _forget_in_child() -> None:
+    """In a forked child: drop the inherited descriptors (not the locks, which stay the parent's)."""
+    for fd in _held:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 class RunLock:
@@ -45,10 +61,12 @@ class RunLock:
         except OSError:
             pass  # e.g. a full disk: the lock holds without the note, a refused writer just hears no PID
         self._fd = fd
+        _held.add(fd)
         return self
 
     def release(self) -> None:
         if self._fd is not None:
+            _held.discard(self._fd)
             os.close(self._fd)  # closing the last descriptor drops the flock
             self._fd = None
 
