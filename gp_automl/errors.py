@@ -5,7 +5,8 @@
     ├── CatalogError              malformed catalog, or one its classes refuse (names the file and the operator)
     ├── ConfigError               an invalid setting, or one the task or target cannot take (scorer, cv)
     ├── SchedulerError            a Dask scheduler that cannot be reached
-    ├── RunDirError               a run directory that exists, is incomplete, damaged, or is not ours
+    ├── RunDirError               a run directory that exists, is incomplete, damaged, is not ours, or in use
+    │   └── WriteError            a file that could not be written (disk full, file-size limit, I/O, read-only)
     ├── SearchError               a search that evaluated no pipeline successfully
     └── ExportError               a pipeline that cannot be written as a script that reads back as itself
 
@@ -42,6 +43,10 @@ class SchedulerError(GPAutoMLError, ConnectionError):
 
 class RunDirError(GPAutoMLError, OSError):
     exit_code = 6
+
+
+class WriteError(RunDirError):
+    """A write that failed (ENOSPC, EFBIG, EIO, EROFS, ...); the message names the file."""
 
 
 class SearchError(GPAutoMLError, RuntimeError):

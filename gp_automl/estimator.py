@@ -19,7 +19,6 @@ from gp_automl.build import instantiate
 from gp_automl.checkpoint import CHECKPOINT, load_checkpoint
 from gp_automl.columns import category_values
 from gp_automl.config import BY_NAME, make_settings, stored_settings
-from gp_automl.continuation import check_can_continue
 from gp_automl.cv import check_scoring_for_target
 from gp_automl.data import (
     CLASSIFICATION,
@@ -30,7 +29,7 @@ from gp_automl.data import (
     read_table,
     split_target,
 )
-from gp_automl.errors import ConfigError, DataError, RunDirError, SearchError
+from gp_automl.errors import ConfigError, DataError, RunDirError, SearchError, WriteError
 from gp_automl.outputs import check_output
 from gp_automl.progress import Progress
 from gp_automl.results import PipelineContext, evaluations_frame, export_script, front_frame, script_info
@@ -40,11 +39,11 @@ from gp_automl.rundir import (
     PARETO_FRONT,
     RUN_JSON,
     RunDir,
-    WriteError,
+    RunLock,
     atomic_write_text,
 )
-from gp_automl.runlock import RunLock
 from gp_automl.search import INTERRUPTED
+from gp_automl.search.continuation import check_can_continue
 from gp_automl.search.run import run_search
 from gp_automl.space import load_catalog
 from gp_automl.version import __version__

@@ -19,9 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from gp_automl.errors import RunDirError
+from gp_automl.errors import RunDirError, WriteError
 from gp_automl.result import EvalResult
-from gp_automl.rundir import WriteError
 from gp_automl.tree import PipelineTree, parse
 
 EVALUATION_LOG = "evaluations.sqlite"

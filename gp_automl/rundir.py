@@ -11,23 +11,32 @@ so load models only from run directories you trust (docs/trust.md).
 
 A write that fails (disk full, a file-size limit, an I/O error, a read-only file system) is a
 ``WriteError`` naming the file; the old file stays as it was and the temporary one is removed.
-Writing a run needs its lock (``runlock``): ``create`` takes it for a new run.
+
+One writer per run: a fit or resume holds an exclusive ``flock`` on ``RUN_DIR/run.lock`` for its
+whole life (``create`` takes it for a new run, ``resume`` before it reads anything), so two
+processes never append to one log or rename checkpoints over each other; the second is refused at
+once, with the holder's PID and host in the message. The kernel drops a ``flock`` when its process
+ends, however it ends (``kill -9`` included), so a lock left behind never blocks; the file itself
+stays, holding the last holder's PID and host. A process forked while the lock is held (an
+evaluation child in ``isolate``) closes its copy at once, so the lock ends with the process that
+took it. Readers (report, predict, export) never take it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import pickle
+import socket
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from gp_automl.errors import RunDirError
-from gp_automl.runlock import RunLock
+from gp_automl.errors import RunDirError, WriteError
 
 RUN_JSON = "run.json"
 EVALUATIONS = "evaluations.csv"
@@ -36,10 +45,7 @@ BEST_PIPELINE = "best_pipeline.py"
 MODEL = "model.pkl"
 MODEL_DIGEST = "model.pkl.sha256"
 SEARCH_LOG = "search.log"
-
-
-class WriteError(RunDirError):
-    """A file could not be written (ENOSPC, EFBIG, EIO, EROFS, ...): the run stops, exit code 6."""
+LOCK = "run.lock"
 
 
 def write_failed(path: Path, exc: OSError) -> WriteError:
@@ -178,3 +184,71 @@ class RunDir:
             return pickle.loads(data)
         except Exception as exc:  # noqa: BLE001 - e.g. a class that moved between library versions
             raise RunDirError(f"{self.file(MODEL)} could not be loaded: {type(exc).__name__}: {exc}"[:300]) from None
+
+
+_held: set[int] = set()  # descriptors of the locks this process holds
+
+
+def _forget_in_child() -> None:
+    """In a forked child: drop the inherited descriptors (not the locks, which stay the parent's)."""
+    for fd in _held:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+
+
+class RunLock:
+    """The one-writer lock of a run directory (see the module docstring); a context manager too."""
+
+    def __init__(self, folder: str | Path):
+        self.path = Path(folder) / LOCK
+        self._fd: int | None = None
+
+    def acquire(self) -> RunLock:
+        """Take the lock or raise RunDirError naming its holder; a refused caller changes nothing."""
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by exec'd children
+        except OSError as exc:
+            raise RunDirError(f"cannot open the run lock {self.path}: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = _read_holder(fd)
+            os.close(fd)
+            raise RunDirError(
+                f"{self.path.parent} is in use by {holder} (it holds {self.path}); "
+                "wait for that search to end or stop it, then try again"
+            ) from None
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()} {socket.gethostname()}\n".encode(), 0)
+        except OSError:
+            pass  # e.g. a full disk: the lock holds without the note, a refused writer just hears no PID
+        self._fd = fd
+        _held.add(fd)
+        return self
+
+    def release(self) -> None:
+        if self._fd is not None:
+            _held.discard(self._fd)
+            os.close(self._fd)  # closing the last descriptor drops the flock
+            self._fd = None
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        pid, host = os.pread(fd, 512, 0).decode("utf-8", "replace").split()[:2]
+    except (OSError, ValueError):
+        return "another process"
+    return f"process {pid} on host {host}"

@@ -13,7 +13,8 @@ def test_a_write_past_the_file_size_limit_keeps_the_old_file(tmp_path):
     target.write_text("old")
     code = textwrap.dedent(f"""
         import resource
-        from gp_automl.rundir import WriteError, atomic_write_bytes
+        from gp_automl.errors import WriteError
+        from gp_automl.rundir import atomic_write_bytes
         resource.setrlimit(resource.RLIMIT_FSIZE, (10_000, 10_000))  # CPython ignores SIGXFSZ: EFBIG
         try:
             atomic_write_bytes({str(target)!r}, b"x" * 100_000)
