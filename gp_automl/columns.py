@@ -180,8 +180,8 @@ def read_numbers(column: pd.Series, decimal: str = ".") -> tuple[np.ndarray, np.
         if best is None or bad.sum() < best[1].sum():
             best = (parsed, bad, mark)
     parsed, bad, mark = best
-    present = int((~np.isnan(parsed)).sum() + bad.sum())
-    if present == 0 or bad.sum() > (1 - NUMBER_SHARE) * present:
+    numbers = int((~np.isnan(parsed)).sum())
+    if numbers == 0 or numbers < NUMBER_SHARE * (numbers + bad.sum()):
         return None
     return parsed, bad, mark
 
