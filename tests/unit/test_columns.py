@@ -19,7 +19,7 @@ from gp_automl.columns import (
     infer_columns,
     unseen_categories,
 )
-from gp_automl.front import data_leaves, front_step, front_variants, fronts_from_run
+from gp_automl.front import columns_read, data_leaves, front_step, front_variants, fronts_from_run
 from gp_automl.space import load_catalog
 from gp_automl.tree import PipelineTree
 
@@ -133,3 +133,14 @@ def test_unseen_categories_are_named(rng):
     listed = category_values(frame, infer_columns(frame))
     new = pd.DataFrame({"colour": ["red", "mauve", None], "level": [1.0, 9.0, np.nan], "flag": [True, False, True]})
     assert unseen_categories(new, listed) == {"colour": ["mauve"], "level": ["9"]}
+
+
+def test_text_is_a_choice_beside_other_columns_and_always_used_alone(rng):
+    typing = infer_columns(table(rng))
+    assert columns_read(typing, {"X", "X_ordinal"}) == typing.used  # new rows may lack the text then
+    assert columns_read(typing, {"X", "X_ordinal_text"}) == [*typing.used, "note"]
+    alone = infer_columns(table(rng)[["note"]])
+    assert data_leaves(alone) == ("X",) and columns_read(alone, {"X"}) == ["note"]
+    step = instantiate(front_variants(alone)["X"]).fit(table(rng)[["note"]])
+    out = step.transform(pd.DataFrame({"note": ["customer said thing", None]}))
+    assert out.shape[0] == 2 and out[0].sum() > 0 and out[1].sum() == 0  # missing text: an empty document
