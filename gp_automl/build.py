@@ -3,7 +3,8 @@
 A plan is a nest of ``Call`` (an import path called with keyword arguments), ``Ref`` (an object
 passed as it is), lists, tuples and plain values. ``instantiate`` turns it into live objects and
 ``codegen`` renders the very same plan as source, so the exported script cannot drift from the
-evaluated pipeline. This is the only module that imports operator classes.
+evaluated pipeline. This module builds operators; ``space.validate`` only imports (trusted)
+operator classes to check a catalog against them.
 """
 
 from __future__ import annotations

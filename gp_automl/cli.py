@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from gp_automl.columns import unseen_categories
-from gp_automl.config import AUTO, GENERATIONAL, MODES
+from gp_automl.config import AS_PYTHON, AUTO, DEFAULTS, SETTINGS
 from gp_automl.data import CLASSIFICATION, infer_task, prediction_frame, read_table, split_target
 from gp_automl.errors import ConfigError, DataWarning, GPAutoMLError, RunDirError
 from gp_automl.estimator import GPClassifier, GPRegressor, resume
@@ -34,48 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("data", help="CSV file with a header row (UTF-8, delimiter detected) or Parquet file")
     fit.add_argument("--target", required=True, help="name of the column to predict")
     fit.add_argument("--task", choices=["auto", "classification", "regression"], default="auto")
-    fit.add_argument("--out", help="run directory to create (default: runs/<data>-<time>)")
-    fit.add_argument("--max-time-mins", type=float, default=None, help="wall-clock budget of the search")
-    fit.add_argument("--generations", type=int, default=None)
-    fit.add_argument(
-        "--max-eval-time-mins",
-        type=_minutes_or_auto,
-        default=AUTO,
-        help="hard limit per pipeline; a pipeline past it is stopped (auto: 5, at most a fifth of --max-time-mins)",
-    )
-    fit.add_argument("--population-size", type=int, default=50)
-    fit.add_argument("--operators", default="default", help="catalog name (default, light) or a .toml file")
-    fit.add_argument("--scoring", default=None, help="scikit-learn scorer name")
-    fit.add_argument("--cv", type=int, default=5)
-    fit.add_argument(
-        "--scheduler",
-        default=None,
-        help="Dask scheduler address, scheduler file, or jobqueue:KIND (slurm, pbs, sge, lsf, htcondor, local)",
-    )
-    fit.add_argument("--n-workers", type=int, default=None, help="workers of the local or jobqueue cluster")
-    fit.add_argument("--seed", type=int, default=0)
-    fit.add_argument(
-        "--mode",
-        default=GENERATIONAL,
-        choices=MODES,
-        help="generational: deterministic for a seed; async: steady-state, keeps every worker busy; "
-        "random: random trees only (the baseline evolution must beat)",
-    )
-    fit.add_argument("--early-stop", type=int, default=None, help="generations without front improvement")
-    fit.add_argument(
-        "--no-early-rejection", dest="early_rejection", action="store_false",
-        help="evaluate every pipeline on every fold (default: stop clear losers after their first folds)",
-    )  # fmt: skip
-    fit.add_argument("--checkpoint-interval", type=float, default=300, help="seconds between checkpoints")
-    fit.add_argument("--verbosity", type=int, default=1)
+    _setting_options(fit, resuming=False)
     _trust_options(fit)
     _tls_options(fit)
 
     resume = commands.add_parser("resume", help="continue a stopped, interrupted or killed run")
     resume.add_argument("run_dir")
-    resume.add_argument("--max-time-mins", type=float, default=None, help="new total budget (time spent counts)")
-    resume.add_argument("--scheduler", default=None, help="Dask scheduler address or scheduler file")
-    resume.add_argument("--verbosity", type=int, default=1)
+    _setting_options(resume, resuming=True)
     _trust_options(resume)
     _tls_options(resume)
 
@@ -104,6 +69,32 @@ def _minutes_or_auto(text: str) -> float | str:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected 'auto' or a number of minutes, got {text!r}") from None
+
+
+CLI_TYPES = {"max_eval_time_mins": _minutes_or_auto}  # settings whose flag needs a parser of its own
+
+
+def _setting_options(command: argparse.ArgumentParser, resuming: bool) -> None:
+    """The flags of ``config.SETTINGS``: all of them on ``fit``; on ``resume`` the resumable ones,
+    defaulting to None (keep the run's value)."""
+    for setting in SETTINGS:
+        if setting.flag is None or (resuming and not setting.resumable):
+            continue
+        options = {"type": CLI_TYPES.get(setting.name), **setting.cli}
+        if options.get("action"):
+            options.pop("type")
+        if resuming:
+            default = None
+        else:
+            default = setting.default if setting.cli_default is AS_PYTHON else setting.cli_default
+        help_text = setting.help + (" (new total)" if resuming and setting.name in TOTALS else "")
+        command.add_argument(
+            setting.flag, dest=setting.name, default=default, help=help_text,
+            **{k: v for k, v in options.items() if v is not None},
+        )  # fmt: skip
+
+
+TOTALS = ("max_time_mins", "generations")  # on resume: the run's new totals, time and generations spent count
 
 
 def _trust_options(command: argparse.ArgumentParser) -> None:
@@ -166,40 +157,23 @@ def _fit(args: argparse.Namespace) -> int:
     frame = read_table(args.data)
     X, y = split_target(frame, args.target)
     task = infer_task(y) if args.task == "auto" else args.task
-    out = args.out or str(Path("runs") / f"{Path(args.data).stem}-{datetime.now():%Y%m%d-%H%M%S}")
+    out = args.checkpoint_dir or str(Path("runs") / f"{Path(args.data).stem}-{datetime.now():%Y%m%d-%H%M%S}")
     if (Path(out) / "run.json").exists():
         raise RunDirError(f"{out} already holds a run; choose another --out")
     if args.max_time_mins is None and args.generations is None:
-        args.max_time_mins = 60.0
+        args.max_time_mins = DEFAULTS["max_time_mins"]
     estimator_class = GPClassifier if task == CLASSIFICATION else GPRegressor
-    estimator = estimator_class(
-        generations=args.generations,
-        population_size=args.population_size,
-        max_time_mins=args.max_time_mins,
-        max_eval_time_mins=args.max_eval_time_mins,
-        cv=args.cv,
-        scoring=args.scoring,
-        operators=args.operators,
-        scheduler=args.scheduler,
-        n_workers=args.n_workers,
-        mode=args.mode,
-        early_stop=args.early_stop,
-        early_rejection=args.early_rejection,
-        checkpoint_dir=out,
-        checkpoint_interval=args.checkpoint_interval,
-        random_state=args.seed,
-        verbosity=args.verbosity,
-        allow_modules=tuple(args.allow_module),
-        security=_security(args),
-    )
+    settings = {setting.name: getattr(args, setting.name) for setting in SETTINGS if setting.flag}
+    settings.update(checkpoint_dir=out, allow_modules=tuple(args.allow_module), security=_security(args))
+    estimator = estimator_class(**settings)
     estimator.fit(X, y, data_path=args.data)
     return _summary(estimator, out)
 
 
 def _resume(args: argparse.Namespace) -> int:
+    changes = {setting.name: getattr(args, setting.name) for setting in SETTINGS if hasattr(args, setting.name)}
     estimator = resume(
-        args.run_dir, args.max_time_mins, scheduler=args.scheduler, verbosity=args.verbosity,
-        allow_modules=tuple(args.allow_module), security=_security(args),
+        args.run_dir, **changes, allow_modules=tuple(args.allow_module), security=_security(args)
     )  # fmt: skip
     return _summary(estimator, args.run_dir)
 
@@ -219,9 +193,10 @@ def _export(args: argparse.Namespace) -> int:
     info = run_dir.read_run()
     if "best_key" not in info:
         raise RunDirError(f"{run_dir.path} holds no finished run (status {info.get('status')!r})")
-    pipelines = PipelineContext(
-        load_catalog(info["catalog"], info["task"], args.allow_module), info["seed"], fronts_from_run(info["data"])
-    )
+    # the catalog was validated when the search started; not again, so that an entry the winner
+    # does not use (or a scikit-learn upgrade since) cannot stand in the way of its script
+    catalog = load_catalog(info["catalog"], info["task"], args.allow_module, validate=False)
+    pipelines = PipelineContext(catalog, info["seed"], fronts_from_run(info["data"]))
     if args.front:
         front = pd.read_csv(run_dir.file(PARETO_FRONT))
         folder = Path(args.output) if args.output else run_dir.file("front")

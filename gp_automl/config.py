@@ -1,12 +1,20 @@
-"""Frozen, validated search settings, built inside ``fit`` from the estimator's parameters."""
+"""Every user setting, declared once: ``SETTINGS`` is the table, ``make_settings`` checks a set of
+values against it and gives the frozen ``Settings`` a search runs with.
+
+From the table come the CLI's flags (``cli.py``), run.json's ``settings`` (``Settings.to_json``,
+which ``GPClassifier(**settings)`` reads back) and what ``resume`` may change. The estimators'
+``__init__`` and the README's parameter list are written out by hand for people to read, and
+``tests/unit/test_config.py`` checks both against the table.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gp_automl.cv import check_scoring_name
+from gp_automl.cv import check_scoring, check_scoring_name
 from gp_automl.errors import ConfigError
 from gp_automl.space.resolve import check_module_names
 
@@ -17,31 +25,162 @@ AUTO_EVAL_MINS = 5.0
 # With max_eval_time_mins="auto", one pipeline may use at most this share of the time budget: a
 # generation waits for its slowest pipeline, so a 60 s search must not let one fit take all of it.
 AUTO_EVAL_SHARE = 0.2
+IN_PROCESS = "in-process"
+
+AS_PYTHON = object()  # a flag whose default is the Python default
+Check = Callable[[str, Any], Any]  # (name, value) -> the value to use; raises ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    check: Check
+    help: str
+    flag: str | None = None  # the CLI's flag on `fit`; None: Python only, or spelled by hand in cli.py
+    resumable: bool = False  # `resume` may give a new value (it does not change what was evaluated)
+    cli: Mapping[str, Any] = field(default_factory=dict)  # argparse options besides help and default
+    cli_default: Any = AS_PYTHON  # the flag's default, where the command line's differs from Python's
+
+
+# --- checks: each takes (name, value) and returns the value to use --------------------------------
+
+
+def integer(minimum: int, optional: bool = False) -> Check:
+    def check(name: str, value: Any) -> int | None:
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ConfigError(f"{name} must be an integer >= {minimum}{' or None' if optional else ''}, got {value!r}")
+        return value
+
+    return check
+
+
+def number(allow_zero: bool = False, allow_auto: bool = False) -> Check:
+    def check(name: str, value: Any) -> float | str | None:
+        if value is None or (allow_auto and value == AUTO):
+            return value
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not (is_number and (value > 0 or allow_zero and value == 0)):
+            accepts = ("'auto', " if allow_auto else "") + ("a number >= 0" if allow_zero else "a positive number")
+            raise ConfigError(f"{name} must be {accepts} or None, got {value!r}")
+        return float(value)
+
+    return check
+
+
+def one_of(choices: tuple[str, ...]) -> Check:
+    def check(name: str, value: Any) -> str:
+        if value not in choices:
+            raise ConfigError(f"{name} must be one of {list(choices)}, got {value!r}")
+        return value
+
+    return check
+
+
+def boolean(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def scoring_name(name: str, value: Any) -> str | None:
+    return None if value is None else check_scoring_name(value)
+
+
+def catalog_name(name: str, value: Any) -> str:
+    if not isinstance(value, (str, Path)):
+        raise ConfigError(f"{name} must be a shipped catalog name (e.g. 'default', 'light') or a .toml path")
+    return str(value)
+
+
+def optional_path(name: str, value: Any) -> str | None:
+    if value is not None and not isinstance(value, (str, Path)):
+        raise ConfigError(f"{name} must be a directory path or None, got {type(value).__name__}")
+    return None if value is None else str(value)
+
+
+def module_names(name: str, value: Any) -> tuple[str, ...]:
+    try:
+        return check_module_names(value or ())
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name} must be a list of module names: {exc}") from None
+
+
+def anything(name: str, value: Any) -> Any:
+    return value
+
+
+# --- the table -----------------------------------------------------------------------------------
+
+INT, FLOAT = {"type": int, "metavar": "N"}, {"type": float, "metavar": "N"}  # argparse options
+SETTINGS: tuple[Setting, ...] = (
+    Setting("generations", None, integer(0, optional=True), "generations to run (None: until another stop rule)",
+            "--generations", resumable=True, cli=INT),
+    Setting("population_size", 50, integer(2), "pipelines per generation", "--population-size", cli=INT),
+    Setting("max_time_mins", 60, number(),
+            "wall-clock budget of the search, start-up included (CLI: 60 unless --generations is given)",
+            "--max-time-mins", resumable=True, cli=FLOAT,
+            cli_default=None),  # the CLI: 60 unless --generations is given (cli.py)
+    Setting("max_eval_time_mins", AUTO, number(allow_auto=True),
+            "hard limit per pipeline; a pipeline past it is stopped (auto: 5, at most a fifth of max_time_mins)",
+            "--max-eval-time-mins", cli={"metavar": "auto|N"}),
+    Setting("cv", 5, integer(2), "cross-validation folds", "--cv", cli=INT),
+    Setting("scoring", None, scoring_name, "scikit-learn scorer name (default: balanced_accuracy / r2)",
+            "--scoring", cli={"metavar": "NAME"}),
+    Setting("operators", "default", catalog_name, "catalog name (default, light) or a .toml file",
+            "--operators", cli={"metavar": "NAME|FILE"}),
+    Setting("scheduler", None, anything,
+            "None (a LocalCluster), a scheduler address or file, a distributed.Client or cluster, "
+            "jobqueue:KIND (slurm, pbs, sge, lsf, htcondor, local), or 'in-process'",
+            "--scheduler", resumable=True, cli={"metavar": "ADDRESS|FILE|jobqueue:KIND"}),
+    Setting("n_workers", None, integer(1, optional=True), "workers of the local or jobqueue cluster",
+            "--n-workers", resumable=True, cli=INT),
+    Setting("mode", GENERATIONAL, one_of(MODES),
+            "generational: deterministic for a seed; async: steady-state, keeps every worker busy; "
+            "random: random trees only (the baseline evolution must beat)",
+            "--mode", cli={"choices": MODES}),
+    Setting("early_stop", None, integer(1, optional=True), "generations without front improvement",
+            "--early-stop", resumable=True, cli=INT),
+    Setting("checkpoint_dir", None, optional_path, "run directory to write (CLI: default runs/<data>-<time>)",
+            "--out", cli={"metavar": "RUN_DIR"}),
+    Setting("checkpoint_interval", 300, number(allow_zero=True), "seconds between checkpoints",
+            "--checkpoint-interval", resumable=True, cli=FLOAT),
+    Setting("random_state", 0, integer(0, optional=True), "seed of the search", "--seed", cli=INT),
+    Setting("verbosity", 1, integer(0), "0: silent on screen; 1: progress", "--verbosity", resumable=True,
+            cli=INT),
+    Setting("allow_modules", (), module_names,
+            "trust catalog operators from these modules besides sklearn, xgboost, lightgbm, gp_automl "
+            "(CLI: --allow-module MODULE, repeated)",
+            resumable=True),  # CLI: --allow-module, repeated (cli.py); never read back from a run directory
+    Setting("security", None, anything,
+            "a distributed.Security for a TLS scheduler (CLI: --tls-ca-file, --tls-cert, --tls-key)",
+            resumable=True),  # CLI: --tls-ca-file, --tls-cert, --tls-key (cli.py); never stored
+    Setting("early_rejection", True, boolean,
+            "stop clear losers after their first folds (the flag evaluates every pipeline on every fold)",
+            "--no-early-rejection",
+            cli={"action": "store_false"}),
+)  # fmt: skip
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
+NEVER_STORED = ("allow_modules", "security")  # never read back: a run directory must not widen trust or hold keys
 
 
 @dataclass(frozen=True)
 class Settings:
+    """The checked settings of one search, with the task; ``values`` holds them by name."""
+
     task: str
-    generations: int | None
-    population_size: int
-    max_time_mins: float | None
-    max_eval_time_mins: float | str | None
-    cv: int
-    scoring: str
-    operators: str
-    scheduler: Any
-    n_workers: int | None
-    mode: str
-    early_stop: int | None
-    checkpoint_dir: str | None
-    checkpoint_interval: float | None
-    random_state: int | None
-    verbosity: int
-    allow_modules: tuple[str, ...] = ()
-    security: Any = None
-    early_rejection: bool = True
+    values: Mapping[str, Any]
     max_depth: int = 6
     max_complexity: int = 8
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
 
     def eval_limit_s(self) -> float | None:
         """Seconds one evaluation may run (None: no limit). ``"auto"``: 5 minutes, but at most a fifth
@@ -53,76 +192,63 @@ class Settings:
         return 60 * min(AUTO_EVAL_MINS, AUTO_EVAL_SHARE * self.max_time_mins)
 
     def to_json(self) -> dict:
-        data = {f.name: getattr(self, f.name) for f in fields(self)}  # asdict would deep-copy a Client
-        data["scheduler"] = None if self.scheduler is None else str(self.scheduler)
-        data["allow_modules"] = list(self.allow_modules)  # a record only: resuming never reads it back
-        data["security"] = None if self.security is None else "tls"  # certificates are given again on resume
+        """run.json's record: ``GPClassifier(**settings)`` re-creates the estimator, but for
+        ``security`` (certificates are given again; "tls" says one was used). A scheduler is kept as
+        its address; ``allow_modules`` is a record only, never read back (``stored_settings``)."""
+        data = dict(self.values)
+        data["scheduler"] = scheduler_address(self.scheduler)
+        data["allow_modules"] = list(self.allow_modules)
+        data["security"] = None if self.security is None else "tls"
         return data
 
 
-def make_settings(params: dict[str, Any], task: str) -> Settings:
-    p = dict(params)
-    _optional_int(p, "generations", minimum=0)
-    _int(p, "population_size", minimum=2)
-    _optional_number(p, "max_time_mins")
-    if p["max_eval_time_mins"] != AUTO:
-        _optional_number(p, "max_eval_time_mins", accepts="'auto', a positive number or None")
-    _optional_number(p, "checkpoint_interval", allow_zero=True)
-    _int(p, "cv", minimum=2)
-    _optional_int(p, "n_workers", minimum=1)
-    _optional_int(p, "early_stop", minimum=1)
-    _optional_int(p, "random_state", minimum=0)
-    _int(p, "verbosity", minimum=0)
-    if not isinstance(p["early_rejection"], bool):
-        raise ConfigError(f"early_rejection must be True or False, got {p['early_rejection']!r}")
-    if p["generations"] is None and p["max_time_mins"] is None:
+def scheduler_address(scheduler: Any) -> str | None:
+    """What run.json keeps of a scheduler: its address (a string as given, a Client's or a cluster's
+    scheduler address); None for a LocalCluster gp_automl starts."""
+    if scheduler is None or isinstance(scheduler, str):
+        return scheduler
+    for attribute in ("scheduler_address", "scheduler.address"):
+        value: Any = scheduler
+        for part in attribute.split("."):
+            value = getattr(value, part, None)
+        if isinstance(value, str):
+            return value
+    return str(scheduler)
+
+
+def make_settings(params: Mapping[str, Any], task: str) -> Settings:
+    """Check every setting, then the rules that tie settings together; ConfigError names the first wrong one."""
+    unknown = set(params) - set(BY_NAME)
+    if unknown:
+        raise ConfigError(f"unknown setting(s) {sorted(unknown)}")
+    values = {s.name: s.check(s.name, params.get(s.name, s.default)) for s in SETTINGS}
+    if values["generations"] is None and values["max_time_mins"] is None:
         raise ConfigError("set generations, max_time_mins, or both: otherwise the search never ends")
-    if p["mode"] not in MODES:
-        raise ConfigError(f"mode must be one of {list(MODES)}, got {p['mode']!r}")
-    check_scoring_name(p["scoring"])
-    if not isinstance(p["operators"], (str, Path)):
-        raise ConfigError("operators must be a shipped catalog name (e.g. 'default', 'light') or a .toml path")
-    p["operators"] = str(p["operators"])
-    try:
-        p["allow_modules"] = check_module_names(p.get("allow_modules") or ())
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"allow_modules must be a list of module names: {exc}") from None
-    _check_security(p)
-    if p["checkpoint_dir"] is not None:
-        p["checkpoint_dir"] = str(p["checkpoint_dir"])
-    return Settings(task=task, **p)
+    if values["scoring"] is not None:
+        check_scoring(values["scoring"], task)
+    _check_security(values)
+    return Settings(task=task, values=values)
 
 
-def _check_security(p: dict) -> None:
-    security = p.get("security")
+def stored_settings(recorded: Mapping[str, Any]) -> dict[str, Any]:
+    """run.json's settings as estimator parameters; records of older versions are read too
+    (they held the task, internal limits, and the trusted modules and TLS as a record)."""
+    settings = {name: value for name, value in recorded.items() if name in BY_NAME and name not in NEVER_STORED}
+    settings.setdefault("early_rejection", False)  # runs from before it existed evaluated every fold
+    return settings
+
+
+def _check_security(values: dict) -> None:
+    security = values["security"]
     if security is None:
         return
     from distributed import Security
 
     if not isinstance(security, Security):
         raise ConfigError(f"security must be a distributed.Security object, got {type(security).__name__}")
-    if not isinstance(p["scheduler"], str) or p["scheduler"] == "in-process" or p["scheduler"].startswith("jobqueue:"):
+    scheduler = values["scheduler"]
+    if not isinstance(scheduler, str) or scheduler == IN_PROCESS or scheduler.startswith("jobqueue:"):
         raise ConfigError(
             "security applies to a scheduler address (tls://host:port) or scheduler file; "
             "a Client or cluster object carries its own"
         )
-
-
-def _int(p: dict, name: str, minimum: int) -> None:
-    value = p[name]
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
-
-
-def _optional_int(p: dict, name: str, minimum: int) -> None:
-    if p[name] is not None:
-        _int(p, name, minimum)
-
-
-def _optional_number(p: dict, name: str, allow_zero: bool = False, accepts: str = "a positive number or None") -> None:
-    value = p[name]
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (value > 0 or allow_zero and value == 0):
-        raise ConfigError(f"{name} must be {accepts}, got {value!r}")
-    p[name] = float(value)

@@ -28,7 +28,8 @@ import pandas as pd
 
 from gp_automl.build import Call
 from gp_automl.columns import NUMERIC, TEXT, ColumnTyping, infer_columns, not_numbers_message
-from gp_automl.errors import DataError, DataWarning
+from gp_automl.cv import check_folds
+from gp_automl.errors import ConfigError, DataError, DataWarning
 from gp_automl.front import data_leaves, front_step, front_variants
 from gp_automl.steps import ParseNumbers
 
@@ -286,11 +287,10 @@ def prepare(X, y, task: str, cv: int, decimal: str = ".") -> Dataset:
             stacklevel=4,  # the user's call: fit() or resume() -> _fit() -> prepare()
         )
         frame, target = frame[~missing].reset_index(drop=True), target[~missing].reset_index(drop=True)
-    labels = _labels(target, task)
-    if len(labels) < cv:
-        raise DataError(f"{len(labels)} rows are too few for cv={cv}; add rows or lower cv")
+    labels = _labels(target, task, target_name)
     if task == CLASSIFICATION:
-        _check_classes(labels, cv)
+        _check_classes(labels)
+    check_folds(labels, task, cv)
     typing = infer_columns(frame, decimal)
     for name, count, examples in typing.not_numbers:
         warnings.warn(not_numbers_message(name, count, examples), DataWarning, stacklevel=4)
@@ -359,10 +359,16 @@ def _target_series(y) -> pd.Series:
     return pd.Series(array)
 
 
-def _labels(target: pd.Series, task: str) -> np.ndarray:
+def _labels(target: pd.Series, task: str, name: str | None = None) -> np.ndarray:
     if task == CLASSIFICATION:
         values = target.infer_objects()  # True/False read next to gaps stay objects until the gaps go
         array = values.to_numpy()
+        if array.dtype.kind == "f" and (distinct := len(np.unique(array))) > MAX_CLASSES_FOR_INTEGER_TARGET:
+            raise ConfigError(
+                f"the target{_named(name)} holds {distinct} distinct numbers, a quantity rather than classes; use "
+                "regression (--task regression or auto, GPRegressor), or bin it into classes (or class codes"
+                " written as text) first"
+            )
         if array.dtype.kind == "f" and np.all(array == np.round(array)):
             array = array.astype(np.int64)  # 0/1 labels read as 0.0/1.0 because of gaps: back to 0/1
         if array.dtype == object and len({type(v) for v in array}) > 1:
@@ -461,12 +467,7 @@ def check_against_typing(frame: pd.DataFrame, typing: ColumnTyping, used: list[s
     return frame
 
 
-def _check_classes(target: np.ndarray, cv: int) -> None:
-    labels, counts = np.unique(target, return_counts=True)
+def _check_classes(target: np.ndarray) -> None:
+    labels = np.unique(target)
     if len(labels) < 2:
         raise DataError(f"the target has a single class ({labels[0]!r}); classification needs at least two")
-    rare = [str(label) for label, count in zip(labels, counts, strict=True) if count < cv]
-    if rare:
-        raise DataError(
-            f"class(es) {', '.join(rare[:10])} have fewer than cv={cv} rows; add rows, merge classes or lower cv"
-        )

@@ -2,8 +2,8 @@
 
     GPAutoMLError                 base; the CLI prints its message and exits with ``exit_code``
     ├── DataError                 unreadable file, unknown target, one class, NaN in target, ...
-    ├── CatalogError              malformed operator catalog (names the file and the operator)
-    ├── ConfigError               an invalid estimator parameter
+    ├── CatalogError              malformed catalog, or one its classes refuse (names the file and the operator)
+    ├── ConfigError               an invalid setting, or one the task or target cannot take (scorer, cv)
     ├── SchedulerError            a Dask scheduler that cannot be reached
     ├── RunDirError               a run directory that exists, is incomplete, damaged, or is not ours
     ├── SearchError               a search that evaluated no pipeline successfully

@@ -17,7 +17,8 @@ from threadpoolctl import threadpool_limits
 
 from gp_automl.build import instantiate
 from gp_automl.columns import category_values
-from gp_automl.config import make_settings
+from gp_automl.config import BY_NAME, make_settings, stored_settings
+from gp_automl.cv import check_scoring_for_target
 from gp_automl.data import (
     CLASSIFICATION,
     REGRESSION,
@@ -28,7 +29,7 @@ from gp_automl.data import (
     read_table,
     split_target,
 )
-from gp_automl.errors import DataError, RunDirError, SearchError
+from gp_automl.errors import ConfigError, DataError, RunDirError, SearchError
 from gp_automl.front import columns_read
 from gp_automl.progress import Progress
 from gp_automl.results import PipelineContext, evaluations_frame, export_script, front_frame, script_info
@@ -102,6 +103,7 @@ class _GPBase(BaseEstimator):
         settings = make_settings(params, self._task)
         decimal = decimal_hint(read_options(data_path)) if data_path else "."
         dataset = prepare(X, y, self._task, settings.cv, decimal)
+        check_scoring_for_target(settings.scoring, self._task, dataset.y)
         catalog = load_catalog(settings.operators, self._task, settings.allow_modules)
         run_dir = RunDir(settings.checkpoint_dir) if settings.checkpoint_dir else None
         if run_dir is not None and not resuming:
@@ -286,45 +288,33 @@ class GPRegressor(RegressorMixin, _GPBase):
     _default_scoring = "r2"
 
 
-def resume(
-    run_dir: str | Path,
-    max_time_mins: float | None = None,
-    X=None,
-    y=None,
-    scheduler=None,
-    verbosity: int = 1,
-    allow_modules: tuple[str, ...] = (),
-    security=None,
-) -> _GPBase:
+def resume(run_dir: str | Path, max_time_mins: float | None = None, X=None, y=None, **changes) -> _GPBase:
     """Continue the search in ``run_dir`` (stopped, interrupted or killed) and return the fitted estimator.
 
     X and y default to the CSV file the run was started on; they must be the same data. With a
     seed, a resumed generational run ends with the same result as an uninterrupted one.
-    ``max_time_mins`` replaces the run's total budget (time already spent counts against it).
-    ``allow_modules`` and ``security`` are never read from the run directory: a run.json cannot
-    widen what gets imported, and certificates stay out of it; give them again.
+    ``max_time_mins`` replaces the run's total budget (time already spent counts against it);
+    ``changes`` may set the other settings marked resumable in ``config.SETTINGS`` (``generations``,
+    ``scheduler``, ``n_workers``, ``verbosity``, ...). ``allow_modules`` and ``security`` are never
+    read from the run directory: a run.json cannot widen what gets imported, and certificates stay
+    out of it; give them again.
     """
     folder = RunDir(run_dir)
     info = folder.read_run()
-    settings = dict(info["settings"])
-    task = settings.pop("task", info["task"])
-    for dropped in ("max_depth", "max_complexity"):
-        settings.pop(dropped, None)
-    settings.setdefault("early_rejection", False)  # runs from before it existed evaluated every fold
+    fixed = sorted(name for name in changes if name not in BY_NAME or not BY_NAME[name].resumable)
+    if fixed:
+        raise ConfigError(f"resume cannot change {', '.join(fixed)}: the run was searched with it; start a new run")
+    settings = stored_settings(info["settings"])
+    task = info["settings"].get("task", info["task"])
     estimator_class = GPClassifier if task == CLASSIFICATION else GPRegressor
-    unknown = set(settings) - set(estimator_class().get_params())
-    if unknown or "scheduler" not in settings:
-        raise RunDirError(f"{folder.file(RUN_JSON)} has unexpected settings {sorted(unknown)}: damaged, or not ours")
-    settings.update(
-        checkpoint_dir=str(folder.path),
-        verbosity=verbosity,
-        scheduler=scheduler or settings["scheduler"],
-        random_state=info["seed"],  # the seed actually used, also when the run was started unseeded
-        allow_modules=tuple(allow_modules),
-        security=security,
-    )
-    if max_time_mins is not None:
-        settings["max_time_mins"] = max_time_mins
+    if "scheduler" not in info["settings"]:
+        raise RunDirError(f"{folder.file(RUN_JSON)} lacks its settings: damaged, or not ours")
+    try:
+        make_settings(settings, task)
+    except ConfigError as exc:
+        raise RunDirError(f"{folder.file(RUN_JSON)} holds an invalid setting ({exc}): damaged, or not ours") from None
+    given = {name: value for name, value in {**changes, "max_time_mins": max_time_mins}.items() if value is not None}
+    settings.update(given, checkpoint_dir=str(folder.path), random_state=info["seed"])  # the seed actually used
     estimator = estimator_class(**settings)
     data_path = info["data"]["path"]
     if X is None:

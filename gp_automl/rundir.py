@@ -84,7 +84,11 @@ class RunDir:
         try:
             data = json.loads(self.file(name).read_text(encoding="utf-8"))
         except FileNotFoundError:
+            if not self.path.exists():
+                raise RunDirError(f"run directory {self.path} does not exist; give the folder a search wrote") from None
             raise RunDirError(f"{self.path} is not a gp_automl run directory (no {name})") from None
+        except NotADirectoryError:
+            raise RunDirError(f"{self.path} is a file, not a run directory") from None
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise RunDirError(f"{self.file(name)} is damaged: {type(exc).__name__}: {exc}"[:300]) from None
         if not isinstance(data, dict):

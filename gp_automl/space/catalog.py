@@ -1,9 +1,11 @@
 """Load and validate operator catalogs (TOML files under ``operators/`` or a user's own file).
 
-Loading reads data only: import paths are checked statically (see ``resolve``) and no operator
-class is imported here; ``build`` imports them later, on the workers. A path outside the allowed
-packages (``resolve.ALLOWED_PACKAGES``) is refused before anything looks for it, unless the user
-opted its module in with ``allow_modules``: a catalog from elsewhere cannot make us run its code.
+A path outside the allowed packages (``resolve.ALLOWED_PACKAGES``) is refused before anything
+looks for it, unless the user opted its module in with ``allow_modules``: a catalog from elsewhere
+cannot make us run its code. Fields, ranges and import paths are then checked statically; with
+``validate`` (every load that precedes a search) each trusted operator class is also imported and
+asked whether it takes the catalog's parameters and values and fits its role and the task
+(``validate``), so a bad entry is refused before any cluster starts.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 from gp_automl.errors import CatalogError
 from gp_automl.space.domains import Choice, Domain, FloatRange, IntRange
 from gp_automl.space.resolve import ALLOWED_PACKAGES, check_module_names, is_allowed, package_installed, resolves
+from gp_automl.space.spec import ObjectRef, OperatorSpec
+from gp_automl.space.validate import check_operator, check_resolves, check_task
 from gp_automl.tree import COMBINE, DATA, PipelineTree, parse
 
 ROLES = ("transformer", "selector", "model")
@@ -35,31 +39,6 @@ def shipped_catalog_dir() -> Path:
         if candidate.is_dir():
             return candidate
     return here.parent / "operators"
-
-
-@dataclass(frozen=True)
-class ObjectRef:
-    """A fixed argument that is an object named by import path, optionally called with kwargs."""
-
-    import_path: str
-    kwargs: tuple[tuple[str, Any], ...] | None = None  # None: pass the object itself
-
-
-@dataclass(frozen=True)
-class OperatorSpec:
-    name: str
-    import_path: str
-    role: str
-    params: tuple[tuple[str, Domain], ...] = ()
-    fixed: tuple[tuple[str, Any], ...] = ()
-    stack: bool = True
-
-    @property
-    def is_model(self) -> bool:
-        return self.role == "model"
-
-    def domain(self, param: str) -> Domain:
-        return dict(self.params)[param]
 
 
 @dataclass(frozen=True)
@@ -95,10 +74,12 @@ def catalog_path(operators: str | Path, task: str) -> Path:
     return shipped_catalog_dir() / f"{text}-{task}.toml"
 
 
-def load_catalog(operators: str | Path, task: str, allow_modules: Iterable[str] = ()) -> Catalog:
+def load_catalog(operators: str | Path, task: str, allow_modules: Iterable[str] = (), validate: bool = True) -> Catalog:
     """Read, merge includes, validate. Raises CatalogError naming the file and the operator.
 
     ``allow_modules``: modules (``"mylab"``, ``"mylab.models"``) trusted besides ALLOWED_PACKAGES.
+    ``validate``: import each (trusted) operator class and check the entries against it and the
+    task; ``export`` and ``report`` of a finished run skip it (see ``cli._export``).
     """
     try:
         allow = check_module_names(allow_modules)
@@ -113,15 +94,20 @@ def load_catalog(operators: str | Path, task: str, allow_modules: Iterable[str] 
         )
     raw_ops: dict[str, tuple[Path, dict]] = {}
     description, raw_start = _read_into(path, raw_ops, seen=())
-    specs, skipped = [], []
+    specs, skipped, sources = [], [], {}
     for name, (source, raw) in raw_ops.items():
         spec = _parse_operator(source, name, raw, allow)
         if spec is None:
             skipped.append(name)
             continue
         specs.append(spec)
+        sources[name] = source
     if not any(s.is_model for s in specs):
         raise CatalogError(f'{path}: the catalog has no usable operator with role = "model"')
+    if validate:
+        check_task(path, [s for s in specs if s.is_model], task)
+        for spec in specs:
+            check_operator(sources[spec.name], spec, task)
     start = _parse_start(path, raw_start, {s.name: s for s in specs}, set(skipped))
     return Catalog(str(operators), str(path), description, tuple(specs), tuple(skipped), start)
 
@@ -264,8 +250,8 @@ def _check_trusted(path: Path, where: str, import_path: str, allow: tuple[str, .
 
 
 def _check_import(path: Path, where: str, import_path: str) -> None:
-    if not resolves(import_path):
-        raise CatalogError(f"{path}: {where}: import path {import_path!r} does not resolve")
+    if not resolves(import_path):  # read from the source; a name bound at run time (os.system) needs an import
+        check_resolves(path, where, import_path)
 
 
 def _parse_fixed(path: Path, where: str, value: Any, allow: tuple[str, ...]) -> Any:

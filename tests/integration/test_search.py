@@ -231,7 +231,7 @@ def test_missing_values_are_imputed_inside_the_pipeline(breast_cancer, dask_clie
     "X, y, error, fragment",
     [
         (np.ones((20, 3)), np.zeros(20), DataError, "single class"),
-        (np.ones((20, 3)), np.array([0, 1] * 9 + [2, 2]), DataError, "fewer than cv=5 rows"),
+        (np.ones((20, 3)), np.array([0, 1] * 9 + [2, 2]), ConfigError, "fewer than cv=5 rows"),
         (np.full((20, 3), np.inf), np.array([0, 1] * 10), DataError, "infinite"),
         (pd.DataFrame({"a": ["x"] * 20}), np.array([0, 1] * 10), DataError, "no usable feature column"),
         (np.ones((20, 3)), np.full(20, np.nan), DataError, "has no values"),
