@@ -247,7 +247,9 @@ def _predict(args: argparse.Namespace) -> int:
     data = info["data"]
     if info.get("target") in frame.columns:
         frame = frame.drop(columns=[info["target"]])
-    rows, extra = prediction_frame(frame, data["features"], data.get("used", data["features"]), where=str(args.data))
+    rows, extra = prediction_frame(
+        frame, data["features"], data.get("used", data["features"]), where=str(args.data), columns=data.get("columns")
+    )
     if extra:
         print(
             f"gp-automl: note: ignoring column(s) not used in training: {', '.join(map(str, extra[:10]))}",

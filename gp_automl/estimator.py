@@ -23,6 +23,7 @@ from gp_automl.cv import check_scoring_for_target
 from gp_automl.data import (
     CLASSIFICATION,
     REGRESSION,
+    decimal_hint,
     prediction_frame,
     prepare,
     read_options,
@@ -30,6 +31,7 @@ from gp_automl.data import (
     split_target,
 )
 from gp_automl.errors import ConfigError, DataError, RunDirError, SearchError, WriteError
+from gp_automl.front import columns_read
 from gp_automl.outputs import check_output
 from gp_automl.progress import Progress
 from gp_automl.results import PipelineContext, evaluations_frame, export_script, front_frame, script_info
@@ -112,7 +114,8 @@ class _GPBase(BaseEstimator):
         params = self.get_params()
         params["scoring"] = params["scoring"] or self._default_scoring
         settings = make_settings(params, self._task)
-        dataset = prepare(X, y, self._task, settings.cv)
+        decimal = decimal_hint(read_options(data_path)) if data_path else "."
+        dataset = prepare(X, y, self._task, settings.cv, decimal)
         check_scoring_for_target(settings.scoring, self._task, dataset.y)
         catalog = load_catalog(settings.operators, self._task, settings.allow_modules)
         run_dir = RunDir(settings.checkpoint_dir) if settings.checkpoint_dir else None
@@ -214,6 +217,7 @@ class _GPBase(BaseEstimator):
         if self._task == CLASSIFICATION:
             self.classes_ = self.fitted_pipeline_.classes_
         self.run_info_.update(best_key=best.tree.key, best_score=best.result.score)
+        self.run_info_["data"]["used"] = columns_read(dataset.typing, best.tree.data_leaves())
         self._progress.say(
             f"stopped by {outcome.reason}; best pipeline (CV {settings.scoring} "
             f"{best.result.score:.4f}): {best.tree.key}"
@@ -275,7 +279,7 @@ class _GPBase(BaseEstimator):
         """New rows laid out as in training (extra columns ignored, dropped ones optional)."""
         check_is_fitted(self, "fitted_pipeline_")
         info = self.run_info_["data"]
-        return prediction_frame(X, info["features"], info["used"])[0]
+        return prediction_frame(X, info["features"], info["used"], columns=info.get("columns"))[0]
 
     def predict(self, X):
         """Predictions in the original labels (strings, booleans, ...) for classification."""
