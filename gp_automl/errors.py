@@ -5,6 +5,7 @@
     ├── CatalogError              malformed operator catalog (names the file and the operator)
     ├── ConfigError               an invalid estimator parameter
     ├── SchedulerError            a Dask scheduler that cannot be reached
+    │   └── SchedulerLost         the scheduler, connection or cluster went away mid-search (the run is saved)
     ├── RunDirError               a run directory that exists, is incomplete, damaged, or is not ours
     ├── SearchError               a search that evaluated no pipeline successfully
     └── ExportError               a pipeline that cannot be written as a script that reads back as itself
@@ -38,6 +39,10 @@ class ConfigError(GPAutoMLError, ValueError):
 
 class SchedulerError(GPAutoMLError, ConnectionError):
     exit_code = 5
+
+
+class SchedulerLost(SchedulerError):
+    """Raised by ``fit``/``resume`` after the run was saved: the estimator holds the best so far."""
 
 
 class RunDirError(GPAutoMLError, OSError):

@@ -27,7 +27,7 @@ from gp_automl.data import (
     read_table,
     split_target,
 )
-from gp_automl.errors import DataError, RunDirError, SearchError
+from gp_automl.errors import DataError, RunDirError, SchedulerLost, SearchError
 from gp_automl.progress import Progress
 from gp_automl.results import PipelineContext, evaluations_frame, export_script, front_frame, script_info
 from gp_automl.rundir import BEST_PIPELINE, EVALUATIONS, PARETO_FRONT, RUN_JSON, RunDir, atomic_write_text
@@ -149,6 +149,8 @@ class _GPBase(BaseEstimator):
         self.evaluations_ = evaluations_frame(archive, self.pipeline_context_)
         self.pareto_front_ = front_frame(archive, self.pipeline_context_)
         status = "failed" if best is None else ("interrupted" if outcome.reason == INTERRUPTED else "finished")
+        if outcome.lost:
+            status = "interrupted"  # by the cluster, not the search: resumable, even before any success
         self.run_info_.update(
             status=status,
             stop_reason=outcome.reason,
@@ -165,6 +167,8 @@ class _GPBase(BaseEstimator):
         if best is None:
             if run_dir:
                 run_dir.write_json(RUN_JSON, self.run_info_)
+            if outcome.lost:
+                raise _resumable(outcome.lost, run_dir, settings.scheduler)
             errors = self.evaluations_["error"].dropna().unique()[:3]
             raise SearchError(
                 f"no pipeline was evaluated successfully ({len(archive)} tried); first errors: {'; '.join(errors)}"
@@ -190,6 +194,8 @@ class _GPBase(BaseEstimator):
             run_dir.write_text(BEST_PIPELINE, self._script(data_path, self.run_info_.get("target")))
             run_dir.write_json(RUN_JSON, self.run_info_)
             self._progress.say(f"run directory: {run_dir.path}")
+        if outcome.lost:
+            raise _resumable(outcome.lost, run_dir, settings.scheduler)
 
     def _run_info(self, settings, dataset, catalog, seed, data_path, n_workers) -> dict:
         return {
@@ -328,6 +334,16 @@ def resume(
             raise DataError(f"{folder.path} was fitted on in-memory data; pass X and y to resume it")
         X, y = split_target(read_table(data_path), info["target"])
     return estimator._fit(X, y, data_path, resuming=True)
+
+
+def _resumable(lost: SchedulerLost, run_dir: RunDir | None, scheduler) -> SchedulerLost:
+    """The loss, saying how to go on: raised after the run directory and the estimator hold what they can."""
+    if run_dir is None:
+        return SchedulerLost(
+            f"{lost}; without a checkpoint_dir the search cannot be resumed (the best so far is fitted)"
+        )
+    again = "" if scheduler is None else " --scheduler ADDRESS"
+    return SchedulerLost(f"{lost}; the run is saved: resume with `gp-automl resume {run_dir.path}{again}`")
 
 
 def _now() -> str:
