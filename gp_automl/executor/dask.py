@@ -45,6 +45,7 @@ KEEP_SPANS = 100
 WORKER_WAIT_S = 60
 JOB_WAIT_S = 1800  # batch jobs may wait in the queue before the first worker starts
 RECOUNT_S = 10
+ATTEMPT_S = 5  # a lost cluster is looked at again this often during the grace period
 JOBQUEUE_PREFIX = "jobqueue:"
 JOBQUEUE_CLUSTERS = {
     "slurm": "dask_jobqueue.SLURMCluster",
@@ -77,6 +78,7 @@ class DaskExecutor:
         self._pending: dict = {}  # future -> (tree, bar)
         self._unsent: list[tuple[PipelineTree, Bar | None]] = []  # submitted while the client was closed
         self._address = ""  # the scheduler's, for reconnecting and for messages
+        self._cluster_size = 0  # workers of a cluster we started, to start again after a loss
         self._since_tidy = 0  # results since Dask's per-task leftovers were last tidied
         self._slots = 0
         self._counted_at = 0.0
@@ -111,6 +113,7 @@ class DaskExecutor:
                 self._cluster = _jobqueue_cluster(kind, workers)
                 self._client = Client(self._cluster)
             self._owns_client = True
+            self._cluster_size = workers
             where = f"dask-jobqueue {kind} cluster, {workers} worker(s) requested"
             wait_s = JOB_WAIT_S
         else:
@@ -144,6 +147,7 @@ class DaskExecutor:
                 '`if __name__ == "__main__":` so that worker processes can import it safely'
             ) from None
         self._owns_client = True
+        self._cluster_size = workers
         return f"LocalCluster with {workers} worker process(es)"
 
     def _wait_for_workers(self, wait_s: float) -> None:
@@ -271,7 +275,11 @@ class DaskExecutor:
                 client = Client(self._address, timeout=_connect_timeout(), security=self._security)
             self._client.close()
             self._client = client
-        self._client.wait_for_workers(1, timeout=max(0.1, deadline - time.monotonic()))
+        if self._cluster is not None and self._cluster_size:
+            # nannies that could not restart their worker in time are closed by the cluster
+            # (distributed.deploy.lost-worker-timeout): scaling to the same size starts new ones
+            self._cluster.scale(self._cluster_size)
+        self._client.wait_for_workers(1, timeout=min(ATTEMPT_S, max(0.1, deadline - time.monotonic())))
         left = max(0.1, deadline - time.monotonic())
         self._context = self._client.scatter(self._context_value, broadcast=True, hash=False, timeout=left)
         self._count_workers()

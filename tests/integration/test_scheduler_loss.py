@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 
+import psutil
 import pytest
 
 from gp_automl import GPClassifier
@@ -168,3 +169,39 @@ def test_ctrl_c_on_a_local_cluster_prints_no_dask_noise(tmp_path, spawn):
     info = json.loads((out / "run.json").read_text())
     assert (info["status"], info["stop_reason"]) == ("interrupted", "interrupted")
     assert all(status == "ok" for status, _, _ in journal(out).values())
+
+
+def local_workers(pid: int) -> list[psutil.Process]:
+    return [p for p in psutil.Process(pid).children() if "spawn_main" in " ".join(p.cmdline())]
+
+
+@pytest.mark.slow
+def test_every_local_worker_killed_at_once_is_infrastructure_and_the_search_goes_on(tmp_path, spawn):
+    # The scattered data die with the last worker holding it, and Dask cancels what needed it; the
+    # nannies (or, when they give up, the cluster scaled up again) bring workers back.
+    out = tmp_path / "run"
+    fit = gp_automl(spawn, "fit", CANCER, *SEARCH, "--generations", "2", "--n-workers", "2", "--out", out, grace=90)
+    wait_for(lambda: (out / "checkpoint.json").exists(), timeout=120)
+    time.sleep(0.5)
+    for worker in local_workers(fit.pid):
+        worker.kill()
+    stdout, stderr = fit.communicate(timeout=180)
+
+    assert fit.returncode == 0, stderr
+    assert "the Dask cluster is back" in stdout
+    assert not any(noise in stderr for noise in DASK_NOISE), stderr
+    assert all(status == "ok" for status, _, _ in journal(out).values())
+    assert len(journal(out)) == 4 * 3
+
+
+@pytest.mark.slow
+def test_a_pipeline_that_kills_its_workers_is_its_own_fault_while_the_cluster_lives():
+    X, y = split_target(read_table(CANCER), "target")
+    killer = REPO / "tests" / "data" / "killer-classification.toml"
+    est = GPClassifier(generations=1, population_size=4, cv=2, operators=str(killer), n_workers=2, random_state=2,
+                       verbosity=0, allow_modules=("tests",)).fit(X, y)  # fmt: skip
+    frame = est.evaluations_.set_index("key")
+    killers = frame[frame.index.str.startswith("KillsItsWorker")]
+    assert len(killers) and (killers["status"] == "error").all() and (killers["error"] == "worker died").all()
+    assert (frame.drop(killers.index)["status"] == "ok").all()
+    assert est.best_tree_.key.startswith("LogisticRegression")
