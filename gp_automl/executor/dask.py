@@ -215,7 +215,7 @@ class DaskExecutor:
             else:
                 results.append(result)
                 del self._pending[future]
-        if lost:
+        if lost and not results:  # else next time: the lost futures stay done, the results here are logged first
             self._recover()
         return results
 
