@@ -14,13 +14,14 @@ import pandas as pd
 
 from gp_automl.columns import unseen_categories
 from gp_automl.config import AS_PYTHON, AUTO, DEFAULTS, SETTINGS
+from gp_automl.dasklogs import dask_logs_to
 from gp_automl.data import CLASSIFICATION, infer_task, prediction_frame, read_table, split_target
 from gp_automl.errors import ConfigError, DataWarning, GPAutoMLError, RunDirError
 from gp_automl.estimator import GPClassifier, GPRegressor, resume
 from gp_automl.front import fronts_from_run
 from gp_automl.outputs import check_output, check_output_folder
 from gp_automl.results import PipelineContext, export_script, script_info
-from gp_automl.rundir import BEST_PIPELINE, PARETO_FRONT, RunDir, atomic_write_text
+from gp_automl.rundir import BEST_PIPELINE, PARETO_FRONT, SEARCH_LOG, RunDir, atomic_write_text
 from gp_automl.space import load_catalog
 from gp_automl.tree import parse
 from gp_automl.version import __version__
@@ -167,15 +168,17 @@ def _fit(args: argparse.Namespace) -> int:
     settings = {setting.name: getattr(args, setting.name) for setting in SETTINGS if setting.flag}
     settings.update(checkpoint_dir=out, allow_modules=tuple(args.allow_module), security=_security(args))
     estimator = estimator_class(**settings)
-    estimator.fit(X, y, data_path=args.data)
+    with dask_logs_to(Path(out) / SEARCH_LOG):
+        estimator.fit(X, y, data_path=args.data)
     return _summary(estimator, out)
 
 
 def _resume(args: argparse.Namespace) -> int:
     changes = {setting.name: getattr(args, setting.name) for setting in SETTINGS if hasattr(args, setting.name)}
-    estimator = resume(
-        args.run_dir, **changes, allow_modules=tuple(args.allow_module), security=_security(args)
-    )  # fmt: skip
+    with dask_logs_to(Path(args.run_dir) / SEARCH_LOG):
+        estimator = resume(
+            args.run_dir, **changes, allow_modules=tuple(args.allow_module), security=_security(args)
+        )  # fmt: skip
     return _summary(estimator, args.run_dir)
 
 

@@ -30,7 +30,7 @@ from gp_automl.data import (
     read_table,
     split_target,
 )
-from gp_automl.errors import ConfigError, DataError, RunDirError, SearchError, WriteError
+from gp_automl.errors import ConfigError, DataError, RunDirError, SchedulerLost, SearchError, WriteError
 from gp_automl.front import columns_read
 from gp_automl.outputs import check_output
 from gp_automl.progress import Progress
@@ -189,6 +189,8 @@ class _GPBase(BaseEstimator):
         self.pareto_front_ = front_frame(archive, self.pipeline_context_)
         status = "failed" if best is None else ("interrupted" if outcome.reason == INTERRUPTED else "finished")
         totals = _add_session(self.run_info_, outcome)
+        if outcome.lost:
+            status = "interrupted"  # by the cluster, not the search: resumable, even before any success
         self.run_info_.update(
             status=status,
             stop_reason=outcome.reason,
@@ -203,6 +205,8 @@ class _GPBase(BaseEstimator):
         if best is None:
             if run_dir:
                 run_dir.write_json(RUN_JSON, self.run_info_)
+            if outcome.lost:
+                raise _resumable(outcome.lost, run_dir, settings.scheduler)
             errors = self.evaluations_["error"].dropna().unique()[:3]
             raise SearchError(
                 f"no pipeline was evaluated successfully ({len(archive)} tried); first errors: {'; '.join(errors)}"
@@ -229,6 +233,8 @@ class _GPBase(BaseEstimator):
             run_dir.write_text(BEST_PIPELINE, self._script(data_path, self.run_info_.get("target")))
             run_dir.write_json(RUN_JSON, self.run_info_)
             self._progress.say(f"run directory: {run_dir.path}")
+        if outcome.lost:
+            raise _resumable(outcome.lost, run_dir, settings.scheduler)
 
     def _run_info(self, settings, dataset, catalog, seed, data_path, n_workers) -> dict:
         return {
@@ -392,6 +398,16 @@ def _add_session(info: dict, outcome) -> dict:
         "busy_worker_seconds": round(busy, 3),
         "worker_utilization": round(busy / available_total, 4) if available_total > 0 else 0.0,
     }
+
+
+def _resumable(lost: SchedulerLost, run_dir: RunDir | None, scheduler) -> SchedulerLost:
+    """The loss, saying how to go on: raised after the run directory and the estimator hold what they can."""
+    if run_dir is None:
+        return SchedulerLost(
+            f"{lost}; without a checkpoint_dir the search cannot be resumed (the best so far is fitted)"
+        )
+    again = "" if scheduler is None else " --scheduler ADDRESS"
+    return SchedulerLost(f"{lost}; the run is saved: resume with `gp-automl resume {run_dir.path}{again}`")
 
 
 def _now() -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from gp_automl.archive import KeysBefore
 from gp_automl.checkpoint import SearchState
+from gp_automl.errors import SchedulerLost
 from gp_automl.executor import evaluate_all
 from gp_automl.gp import Scored
 from gp_automl.rejection import Bars
@@ -66,7 +67,11 @@ class GenerationalSearch(SearchLoop):
         self, generation: int, population: list[Scored], children: list[PipelineTree]
     ) -> tuple[list[Scored], str | None]:
         """Evaluate the children, keep the survivors, checkpoint; or say why the search must stop."""
-        scored, complete = self._evaluate(children, generation, population, self._bars(population))
+        try:
+            scored, complete = self._evaluate(children, generation, population, self._bars(population))
+        except SchedulerLost:  # the children not logged stay pending: a resume evaluates just those
+            self._checkpoint(generation, population, pending=children)
+            raise
         if not complete:  # stopped part-way: a resume goes on with the children not evaluated yet
             self._checkpoint(generation, population, pending=children)
             return population, INTERRUPTED if self.budget.interrupted else TIME

@@ -15,13 +15,14 @@ from gp_automl.checkpoint import CHECKPOINT, SearchState, load_checkpoint, save_
 from gp_automl.config import ASYNC, GENERATIONAL, RANDOM
 from gp_automl.cv import make_folds
 from gp_automl.data import Dataset
+from gp_automl.errors import SchedulerLost
 from gp_automl.evaluate import EvalContext
 from gp_automl.executor import make_executor
 from gp_automl.gp import Evolution
 from gp_automl.journal import EVALUATION_LOG, EvaluationLog
 from gp_automl.progress import Progress
 from gp_automl.rundir import RUN_JSON, SEARCH_LOG, RunDir
-from gp_automl.search.budget import Budget
+from gp_automl.search.budget import SCHEDULER_LOST, Budget
 from gp_automl.search.generational import GenerationalSearch, RandomSearch
 from gp_automl.search.hooks import Hooks
 from gp_automl.search.signals import graceful_stop
@@ -43,6 +44,7 @@ class SearchOutcome:
     utilization: float  # busy worker-seconds / available worker-seconds, this session
     driver_cpu: float  # CPU seconds of the driver process during the loop (with a LocalCluster: its scheduler too)
     evaluating: float  # wall seconds from workers ready to the loop's end, this session (no start-up)
+    lost: SchedulerLost | None = None  # why the loop stopped when ``reason`` is SCHEDULER_LOST
 
 
 def run_search(
@@ -66,7 +68,8 @@ def run_search(
     budget = Budget(settings.max_time_mins, settings.generations, settings.early_stop)
     fix_malloc_thresholds()  # the driver (with a LocalCluster, its scheduler too) runs for hours
     say = progress.say
-    with make_executor(settings.scheduler, settings.n_workers, settings.security) as executor:
+    lost = None
+    with make_executor(settings.scheduler, settings.n_workers, settings.security, say) as executor:
         say(f"evaluating on {executor.description}")
         say("limit per pipeline: none" if limit_s is None else f"limit per pipeline: {limit_s:g} s")
         archive = _open_archive(run_dir, resuming, progress)
@@ -111,7 +114,11 @@ def run_search(
                 )
 
             with graceful_stop(request_stop):
-                reason = search.run(start)
+                try:
+                    reason = search.run(start)
+                except SchedulerLost as exc:  # the loop checkpointed what was lost as pending
+                    reason, lost = SCHEDULER_LOST, exc
+                    say(f"{exc}; stopping")
             elapsed, utilization = budget.elapsed(), progress.utilization()
             driver_cpu = time.process_time() - cpu_started
             evaluating = time.monotonic() - progress.started
@@ -119,8 +126,9 @@ def run_search(
             archive.close()
             raise
     return SearchOutcome(
-        archive, reason, budget, seed, executor.n_workers, evaluated_now, elapsed, utilization, driver_cpu, evaluating
-    )
+        archive, reason, budget, seed, executor.n_workers, evaluated_now, elapsed, utilization, driver_cpu, evaluating,
+        lost,
+    )  # fmt: skip
 
 
 def _open_archive(run_dir: RunDir | None, resuming: bool, progress: Progress) -> Archive:
