@@ -43,6 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=AUTO,
         help="hard limit per pipeline; a pipeline past it is stopped (auto: 5, at most a fifth of --max-time-mins)",
     )
+    fit.add_argument(
+        "--max-eval-memory",
+        type=_size_or_auto,
+        default=AUTO,
+        help="memory one pipeline may allocate, e.g. 4GB or 512MiB; past it, it is stopped and recorded as "
+        "'memory' (auto: the worker's memory limit, less what the worker holds; none: no limit)",
+    )
     fit.add_argument("--population-size", type=int, default=50)
     fit.add_argument("--operators", default="default", help="catalog name (default, light) or a .toml file")
     fit.add_argument("--scoring", default=None, help="scikit-learn scorer name")
@@ -104,6 +111,11 @@ def _minutes_or_auto(text: str) -> float | str:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected 'auto' or a number of minutes, got {text!r}") from None
+
+
+def _size_or_auto(text: str) -> str | None:
+    """``auto``, ``none`` (no limit) or a size, which the settings check (``config.eval_memory``)."""
+    return None if text.lower() == "none" else text
 
 
 def _trust_options(command: argparse.ArgumentParser) -> None:
@@ -177,6 +189,7 @@ def _fit(args: argparse.Namespace) -> int:
         population_size=args.population_size,
         max_time_mins=args.max_time_mins,
         max_eval_time_mins=args.max_eval_time_mins,
+        max_eval_memory=args.max_eval_memory,
         cv=args.cv,
         scoring=args.scoring,
         operators=args.operators,

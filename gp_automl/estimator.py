@@ -62,6 +62,7 @@ class _GPBase(BaseEstimator):
         allow_modules=(),
         security=None,
         early_rejection=True,
+        max_eval_memory="auto",
     ):
         self.generations = generations
         self.population_size = population_size
@@ -81,6 +82,7 @@ class _GPBase(BaseEstimator):
         self.allow_modules = allow_modules
         self.security = security
         self.early_rejection = early_rejection
+        self.max_eval_memory = max_eval_memory
 
     _default_scoring = ""
 
@@ -158,7 +160,8 @@ class _GPBase(BaseEstimator):
             worker_utilization=round(outcome.utilization, 4),
             driver_cpu_seconds=round(outcome.driver_cpu, 3),
             evaluating_seconds=round(outcome.evaluating, 3),
-            failures=archive.failures,
+            failures=archive.failures,  # errors, timeouts and out of memory
+            out_of_memory=archive.out_of_memory,
             rejected_early=archive.rejected,
             finished=_now(),
         )

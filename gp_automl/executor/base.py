@@ -59,13 +59,20 @@ def evaluate_all(
     bar_for: Callable[[PipelineTree], Bar | None] = lambda tree: None,
 ) -> Iterator[EvalResult]:
     """One result per tree in completion order; stops, cancelling the rest, at ``deadline``
-    (a ``time.monotonic()`` value) or as soon as ``should_stop()`` says so. ``bar_for`` gives the
-    bar a tree must keep up with to be evaluated on every fold (see ``rejection``)."""
-    for tree in trees:
-        executor.submit(tree, bar_for(tree))
+    (a ``time.monotonic()`` value) or as soon as ``should_stop()`` says so, also while submitting:
+    ``trees`` may be drawn as they are submitted. ``bar_for`` gives the bar a tree must keep up with
+    to be evaluated on every fold (see ``rejection``)."""
+
+    def stopping() -> bool:
+        return should_stop() or (deadline is not None and time.monotonic() >= deadline)
+
     try:
+        for tree in trees:
+            if stopping():
+                return
+            executor.submit(tree, bar_for(tree))
         while executor.in_flight:
-            if should_stop() or (deadline is not None and time.monotonic() >= deadline):
+            if stopping():
                 return
             results = executor.results(poll_wait(deadline))
             if should_stop():
