@@ -171,8 +171,10 @@ class DaskExecutor:
 
         if not self._pending:
             return []
+        done = [future for future in self._pending if future.done()]  # Dask's wait(timeout=0) never finds them
         try:
-            done, _ = wait(list(self._pending), timeout=timeout, return_when="FIRST_COMPLETED")
+            if not done and timeout > 0:
+                done, _ = wait(list(self._pending), timeout=timeout, return_when="FIRST_COMPLETED")
         except TimeoutError:
             return []
         except Exception:  # noqa: BLE001 - futures cancelled under us, e.g. workers hit by the same Ctrl-C
