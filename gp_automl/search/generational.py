@@ -110,7 +110,8 @@ class GenerationalSearch(SearchLoop):
         """Evaluate in parallel (logged results are reused, not recomputed); return the successful
         ones in the order of ``trees`` (determinism), and whether every tree got a result. ``trees``
         may be drawn lazily: each is submitted as it comes, and a stop ends the drawing too. With a
-        ``population`` (not for the initial one), checkpoint every ``checkpoint_interval`` seconds.
+        ``population`` (not for the initial one; ``trees`` is then a list, the whole generation, which
+        a resume evaluates), checkpoint every ``checkpoint_interval`` seconds.
         ``bars`` (fixed before any result comes in, for determinism) stop hopeless trees early."""
         taken: dict[str, PipelineTree] = {}  # key -> tree, in the order of ``trees``
         drawn_all = False
@@ -132,8 +133,8 @@ class GenerationalSearch(SearchLoop):
             lambda tree: bars.for_complexity(tree.complexity),
         ):
             self.hooks.on_result(self.archive.add(taken[result.key], result, generation))
-            if population is not None and self._checkpoint_due():
-                self._checkpoint(generation, population, pending=taken.values())
+            if population is not None and self._checkpoint_due():  # then ``trees`` is the generation's list
+                self._checkpoint(generation, population, pending=trees)
         results = [self.archive.result(key) for key in taken]
         pairs = zip(taken.values(), results, strict=True)
         scored = [Scored(tree, result.score) for tree, result in pairs if result and result.ok]

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import psutil
@@ -20,6 +21,7 @@ from distributed import Client, LocalCluster
 from sklearn.datasets import load_breast_cancer
 
 from gp_automl import GPClassifier
+from gp_automl.report import write_report
 from tests.conftest import REPO
 from tests.integration.test_cli import assert_one_clear_error, cli
 from tests.integration.test_overnight import CANCER, logged_rows, start_cli, wait_for
@@ -76,7 +78,9 @@ def test_a_huge_first_generation_stops_at_the_time_budget(tmp_path):
 @pytest.mark.slow
 def test_sigterm_during_a_huge_first_generation_stops_promptly_and_resumes(tmp_path):
     out = tmp_path / "run"
-    process = start_cli("fit", CANCER, *LARGE, "--generations", "1", "--seed", "2", "--out", out)
+    process = start_cli(
+        "fit", CANCER, *LARGE, "--generations", "1", "--seed", "2", "--max-eval-memory", "2GB", "--out", out
+    )
     wait_for(lambda: logged_rows(out) >= 4, timeout=120)
     os.killpg(process.pid, signal.SIGTERM)
     stopped = time.monotonic()
@@ -93,6 +97,7 @@ def test_sigterm_during_a_huge_first_generation_stops_promptly_and_resumes(tmp_p
     assert resumed.returncode == 0, resumed.stderr
     info = json.loads((out / "run.json").read_text())
     assert info["resumed"] and info["stop_reason"] == "max_time_mins"
+    assert info["settings"]["max_eval_memory"] == 2 * 10**9  # kept by resume
     assert logged_before + info["evaluated_this_session"] == logged_rows(out) == info["evaluations"]
     assert pd.read_csv(out / "evaluations.csv")["key"].is_unique  # nothing logged was evaluated again
 
@@ -140,3 +145,5 @@ def test_a_pipeline_that_allocates_20_gib_is_recorded_as_memory_and_its_worker_l
     assert memory.equals(evaluations["key"].str.contains("gib=20.0"))  # every 20 GiB pipeline, and only those
     assert info["out_of_memory"] == memory.sum() and info["failures"] >= memory.sum() and info["status"] == "finished"
     assert info["settings"]["max_eval_memory"] == "auto"
+    report = Path(write_report(tmp_path / "run", allow_modules=("tests",))).read_text()
+    assert f"{memory.sum()} out of memory" in report and "Unable to allocate 20.0 GiB" in report  # among the failures
