@@ -13,8 +13,9 @@ and BLAS put their arrays. An allocation past it fails at once (``MemoryError`` 
 ``std::bad_alloc`` in C++) instead of growing until the kernel's out-of-memory killer picks a
 process. ``RLIMIT_AS`` would count all address space instead: shared libraries, file mappings, and
 reservations that never become memory (glibc's per-thread malloc arenas, thread stacks, OpenBLAS's
-buffers); a worker's address space is several times its memory, so a limit by address space
-would refuse ordinary fits on one machine and let big ones through on another. Elsewhere than
+buffers); a worker's address space is much larger than the memory it uses, and by a different
+amount on every machine and library build, so a limit on it would not say how much memory an
+evaluation may use. Elsewhere than
 Linux, no limit is set.
 """
 
