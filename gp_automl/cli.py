@@ -73,7 +73,15 @@ def _minutes_or_auto(text: str) -> float | str:
         raise argparse.ArgumentTypeError(f"expected 'auto' or a number of minutes, got {text!r}") from None
 
 
-CLI_TYPES = {"max_eval_time_mins": _minutes_or_auto}  # settings whose flag needs a parser of its own
+def _size_or_auto(text: str) -> str | None:
+    """``auto``, ``none`` (no limit) or a size, which the settings check (``config.eval_memory``)."""
+    return None if text.lower() == "none" else text
+
+
+CLI_TYPES = {
+    "max_eval_time_mins": _minutes_or_auto,
+    "max_eval_memory": _size_or_auto,
+}  # flags with parsers of their own
 
 
 def _setting_options(command: argparse.ArgumentParser, resuming: bool) -> None:

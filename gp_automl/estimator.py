@@ -78,6 +78,7 @@ class _GPBase(BaseEstimator):
         allow_modules=(),
         security=None,
         early_rejection=True,
+        max_eval_memory="auto",
     ):
         self.generations = generations
         self.population_size = population_size
@@ -97,6 +98,7 @@ class _GPBase(BaseEstimator):
         self.allow_modules = allow_modules
         self.security = security
         self.early_rejection = early_rejection
+        self.max_eval_memory = max_eval_memory
 
     _default_scoring = ""
 
@@ -198,7 +200,8 @@ class _GPBase(BaseEstimator):
             evaluations=len(archive),
             evaluated_this_session=outcome.evaluated_now,
             **totals,
-            failures=archive.failures,
+            failures=archive.failures,  # errors, timeouts and out of memory
+            out_of_memory=archive.out_of_memory,
             rejected_early=archive.rejected,
             finished=_now(),
         )

@@ -198,8 +198,10 @@ class DaskExecutor:
             self._recover()
         if not self._pending:
             return []
+        done = [future for future in self._pending if future.done()]  # Dask's wait(timeout=0) never finds them
         try:
-            done, _ = wait(list(self._pending), timeout=timeout, return_when="FIRST_COMPLETED")
+            if not done and timeout > 0:
+                done, _ = wait(list(self._pending), timeout=timeout, return_when="FIRST_COMPLETED")
         except TimeoutError:
             return []
         except Exception:  # noqa: BLE001 - futures cancelled under us (by a lost scheduler or Ctrl-C)

@@ -9,10 +9,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dask.utils import format_bytes
+
 from gp_automl.allocator import fix_malloc_thresholds
 from gp_automl.archive import Archive, Entry
 from gp_automl.checkpoint import CHECKPOINT, SearchState, load_checkpoint, save_checkpoint
-from gp_automl.config import ASYNC, GENERATIONAL, RANDOM
+from gp_automl.config import ASYNC, AUTO, GENERATIONAL, RANDOM
 from gp_automl.cv import make_folds
 from gp_automl.data import Dataset
 from gp_automl.errors import SchedulerLost
@@ -61,7 +63,9 @@ def run_search(
     seed = settings.random_state if settings.random_state is not None else rng.randrange(2**31)
     folds = make_folds(settings.task, settings.cv, seed, dataset.X, dataset.y)
     limit_s = settings.eval_limit_s()
-    context = EvalContext(dataset.X, dataset.y, folds, settings.scoring, catalog, seed, dataset.front, limit_s=limit_s)
+    context = EvalContext(
+        dataset.X, dataset.y, folds, settings.scoring, catalog, seed, dataset.front, limit_s, settings.max_eval_memory
+    )
     evolution = Evolution(
         catalog, settings.max_depth, settings.max_complexity, rng=rng, data_leaves=dataset.data_leaves
     )
@@ -72,6 +76,7 @@ def run_search(
     with make_executor(settings.scheduler, settings.n_workers, settings.security, say) as executor:
         say(f"evaluating on {executor.description}")
         say("limit per pipeline: none" if limit_s is None else f"limit per pipeline: {limit_s:g} s")
+        say(f"memory per pipeline: {_memory_text(settings.max_eval_memory)}")
         archive = _open_archive(run_dir, resuming, progress)
         try:
             start = _restore(run_dir, archive, budget, say) if resuming else None
@@ -129,6 +134,14 @@ def run_search(
         archive, reason, budget, seed, executor.n_workers, evaluated_now, elapsed, utilization, driver_cpu, evaluating,
         lost,
     )  # fmt: skip
+
+
+def _memory_text(max_eval_memory: int | str | None) -> str:
+    if max_eval_memory is None:
+        return "no limit"
+    if max_eval_memory == AUTO:
+        return "auto (the worker's memory limit, less what it holds)"
+    return f"{format_bytes(max_eval_memory)} besides what it shares with its worker"
 
 
 def _open_archive(run_dir: RunDir | None, resuming: bool, progress: Progress) -> Archive:
