@@ -8,10 +8,12 @@ complexity level. So an overnight run's driver does not grow with the number of 
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 from gp_automl.journal import EVALUATION_LOG, Entry, EvaluationLog
+from gp_automl.lineage import NO_LINEAGE, Lineage
 from gp_automl.pareto import Point, dominates
 from gp_automl.result import MEMORY, REJECTED, TIMEOUT, EvalResult
 from gp_automl.tree import PipelineTree
@@ -24,6 +26,7 @@ class Archive:
         self._scratch = None if log is not None else tempfile.TemporaryDirectory(prefix="gp_automl-")
         self.log = log if log is not None else EvaluationLog(Path(self._scratch.name) / EVALUATION_LOG)
         self._count = self.failures = self.timeouts = self.out_of_memory = self.rejected = 0
+        self.variations: Counter[str] = Counter()  # evaluations per variation that made them (lineage)
         self._front: dict[str, Entry] = {}
         self._generation = -1  # the latest generation an entry was added for
         self._front_before = ()  # the front's signature before that generation's first entry
@@ -34,9 +37,9 @@ class Archive:
     def __len__(self) -> int:
         return self._count
 
-    def add(self, tree: PipelineTree, result: EvalResult, generation: int) -> Entry:
+    def add(self, tree: PipelineTree, result: EvalResult, generation: int, lineage: Lineage = NO_LINEAGE) -> Entry:
         """Log a new evaluation and count it."""
-        entry = Entry(tree, result, generation)
+        entry = Entry(tree, result, generation, lineage)
         self.log.append(entry)
         self.count(entry)
         return entry
@@ -51,6 +54,7 @@ class Archive:
         if entry.generation > self._generation:
             self._front_before, self._generation = self.front_signature(), entry.generation
         self._count += 1
+        self.variations[entry.lineage.variation] += 1
         if not entry.result.ok:
             self.failures += entry.result.failed
             self.timeouts += entry.result.status == TIMEOUT

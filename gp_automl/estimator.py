@@ -203,6 +203,7 @@ class _GPBase(BaseEstimator):
             failures=archive.failures,  # errors, timeouts and out of memory
             out_of_memory=archive.out_of_memory,
             rejected_early=archive.rejected,
+            variations=dict(sorted(archive.variations.items())),  # evaluations per variation that made them
             finished=_now(),
         )
         if best is None:

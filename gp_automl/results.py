@@ -27,6 +27,8 @@ EVALUATION_COLUMNS = [
     "generation",
     "error",
     "source",
+    "parents",
+    "variation",
 ]
 FRONT_COLUMNS = ["key", "score", "score_std", "complexity", "source"]
 
@@ -65,6 +67,8 @@ def evaluations_frame(archive: Archive, pipelines: PipelineContext) -> pd.DataFr
                 "generation": entry.generation,
                 "error": result.error,
                 "source": pipelines.source(entry.tree),
+                "parents": json.dumps(list(entry.lineage.parents)),
+                "variation": entry.lineage.variation,
             }
         )
     return pd.DataFrame(rows, columns=EVALUATION_COLUMNS)

@@ -4,6 +4,10 @@
 survivors by NSGA-II (Deb et al. 2002, via DEAP's ``selNSGA2``) on (CV score up, complexity down).
 All randomness comes from ``rng``, the search's own generator (see ``rng.drawing_from``), so a
 seed fixes the search and the generator's state can be checkpointed.
+
+Every tree it hands out has its ``Lineage`` (parents' keys and the variation that made it) in
+``lineage`` until the loop takes it (``take_lineage``) to log it beside the result; recording it
+draws nothing, so a seed gives the same search with or without it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from gp_automl.gp.generate import random_individual
 from gp_automl.gp.primitives import build_primitive_set
 from gp_automl.gp.rng import drawing_from
 from gp_automl.gp.variation import Variation
+from gp_automl.lineage import CROSSOVER, NO_LINEAGE, RANDOM, START, Lineage
 from gp_automl.space import Catalog
 from gp_automl.tree import DATA, PipelineTree
 
@@ -58,6 +63,11 @@ class Evolution:
         self.max_depth = max_depth
         self.max_complexity = max_complexity
         self._converted: dict[str, object] = {}  # key -> DEAP individual
+        self.lineage: dict[str, Lineage] = {}  # key -> how it was made, for trees handed out and not yet taken
+
+    def take_lineage(self, key: str) -> Lineage:
+        """The lineage of a tree this object handed out (``NO_LINEAGE`` if it did not), forgotten here."""
+        return self.lineage.pop(key, NO_LINEAGE)
 
     def random_tree(self) -> PipelineTree:
         with drawing_from(self.rng):
@@ -70,25 +80,34 @@ class Evolution:
             if tree.complexity <= self.max_complexity and individual.height <= self.max_depth:
                 return tree
 
-    def initial_trees(self, count: int, seen: KeySet) -> list[PipelineTree]:
-        """The catalog's start pipelines not yet seen, then random trees: a first generation that
-        already holds well-tried models, so the first minutes give a good one."""
+    def initial_trees(self, count: int, seen: KeySet, variation: str = RANDOM) -> list[PipelineTree]:
+        """The catalog's start pipelines not yet seen, then random trees (lineage ``variation``): a
+        first generation that already holds well-tried models, so the first minutes give a good one."""
         start = self.start_trees(count, seen)
-        return start + self.random_trees(count - len(start), seen)
+        return start + self.random_trees(count - len(start), seen, variation=variation)
 
     def start_trees(self, count: int, seen: KeySet) -> list[PipelineTree]:
         """Up to ``count`` of the catalog's start pipelines not in ``seen`` (which is updated)."""
         start = [tree for tree in self.primitives.catalog.start if tree.key not in seen][:count]
         for tree in start:
             seen.add(tree.key)
+            self.lineage[tree.key] = Lineage((), START)
         return start
 
-    def random_trees(self, count: int, seen: KeySet, max_tries: int = 50) -> list[PipelineTree]:
-        """``count`` new trees whose keys are not in ``seen`` (which is updated)."""
-        return list(self.iter_random_trees(count, seen, max_tries))
+    def random_trees(
+        self, count: int, seen: KeySet, max_tries: int = 50, variation: str = RANDOM
+    ) -> list[PipelineTree]:
+        """``count`` new trees whose keys are not in ``seen`` (which is updated); ``variation`` names
+        them in their lineage (``init`` for a first generation)."""
+        return list(self.iter_random_trees(count, seen, max_tries, variation=variation))
 
     def iter_random_trees(
-        self, count: int, seen: KeySet, max_tries: int = 50, stop: Callable[[], bool] = lambda: False
+        self,
+        count: int,
+        seen: KeySet,
+        max_tries: int = 50,
+        stop: Callable[[], bool] = lambda: False,
+        variation: str = RANDOM,
     ) -> Iterator[PipelineTree]:
         """``random_trees`` one at a time, drawn as they are asked for, so a large generation is never
         held before it is submitted; ends early once ``stop()`` says so. The same trees in the same
@@ -100,6 +119,7 @@ class Evolution:
             tree = self.random_tree()
             if tree.key not in seen:
                 seen.add(tree.key)
+                self.lineage[tree.key] = Lineage((), variation)
                 found += 1
                 yield tree
 
@@ -112,7 +132,8 @@ class Evolution:
         return [scored[i.index] for i in chosen]
 
     def offspring(self, parents: list[Scored], count: int, seen: KeySet, max_tries: int = 20) -> list[PipelineTree]:
-        """Children by crossover or mutation of tournament-chosen parents, all unseen."""
+        """Children by crossover or mutation of tournament-chosen parents, all unseen; random trees
+        make up the number when breeding finds too few."""
         if not parents:
             return self.random_trees(count, seen)
         with drawing_from(self.rng):
@@ -131,11 +152,15 @@ class Evolution:
             if len(pool) >= 2 and self.rng.random() < self.crossover_rate:
                 first, second = self.rng.sample(pool, 2)
                 child = self.variation.crossover(self._copy(first), self._copy(second))
+                lineage = Lineage((parents[first.index].tree.key, parents[second.index].tree.key), CROSSOVER)
             else:
-                child = self.variation.mutate(self._copy(self.rng.choice(pool)))
+                parent = self.rng.choice(pool)
+                child, name = self.variation.mutate(self._copy(parent))
+                lineage = Lineage((parents[parent.index].tree.key,), name)
             tree = to_tree(child)
             if tree.key not in seen:
                 seen.add(tree.key)
+                self.lineage[tree.key] = lineage
                 children.append(tree)
         return children
 

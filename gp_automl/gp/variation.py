@@ -6,6 +6,7 @@ insert an operator (``mutInsert``), remove one (``mutShrink``), redraw one hyper
 (``mutEphemeral``) and, when the data have more than one preprocessing front, switch one data leaf
 to another front. Crossover is DEAP's typed one-point subtree exchange (``cxOnePoint``).
 ``staticLimit`` (Koza 1992) undoes any variation whose result is too deep or too large.
+Each mutation has a name (``MUTATIONS``), which the journal records as the child's variation.
 """
 
 from __future__ import annotations
@@ -18,7 +19,18 @@ from deap import gp
 
 from gp_automl.gp.generate import _terminal
 from gp_automl.gp.primitives import Individual, Matrix, PrimitiveSet
+from gp_automl.lineage import mutation
 from gp_automl.tree import COMBINE
+
+# the mutation operators by the name the journal gives them (``mutation:<name>``)
+REPLACE, INSERT, SHRINK, HYPERPARAMETER, PREPROCESSING = (
+    "replace",
+    "insert",
+    "shrink",
+    "hyperparameter",
+    "preprocessing",
+)
+MUTATIONS = (REPLACE, INSERT, SHRINK, HYPERPARAMETER, PREPROCESSING)
 
 
 def complexity(individual: list) -> int:
@@ -75,19 +87,21 @@ class Variation:
             gp.staticLimit(key=complexity, max_value=max_complexity),
         ]
         mutations = [
-            partial(mut_replace_operator, primitives=primitives),
-            partial(gp.mutInsert, pset=primitives.pset),
-            gp.mutShrink,
-            partial(gp.mutEphemeral, mode="one"),
+            (REPLACE, partial(mut_replace_operator, primitives=primitives)),
+            (INSERT, partial(gp.mutInsert, pset=primitives.pset)),
+            (SHRINK, gp.mutShrink),
+            (HYPERPARAMETER, partial(gp.mutEphemeral, mode="one")),
         ]
         if len(primitives.data_leaves) > 1:  # only then: a search on one front draws as it always did
-            mutations.append(partial(mut_data_leaf, primitives=primitives))
-        self._mutations = [_limited(m, limits) for m in mutations]
+            mutations.append((PREPROCESSING, partial(mut_data_leaf, primitives=primitives)))
+        self._mutations = [(mutation(name), _limited(m, limits)) for name, m in mutations]
         self._crossover = _limited(gp.cxOnePoint, limits)
 
-    def mutate(self, individual: Individual) -> Individual:
-        (child,) = random.choice(self._mutations)(individual)
-        return child
+    def mutate(self, individual: Individual) -> tuple[Individual, str]:
+        """A mutated child and its variation name (``mutation:<name>``); one draw picks the operator."""
+        name, operator_ = random.choice(self._mutations)
+        (child,) = operator_(individual)
+        return child, name
 
     def crossover(self, first: Individual, second: Individual) -> Individual:
         child, _ = self._crossover(first, second)

@@ -37,6 +37,7 @@ def build_report(state: RunState, time_limit: float = 30.0) -> str:
     parts = [
         sections.summary(state),
         sections.pareto(state),
+        sections.variations(state),
         sections.convergence(state),
         sections.leaderboard(state),
         sections.winner_code(state),

@@ -16,6 +16,7 @@ from gp_automl import plots
 from gp_automl.codegen import render_expression
 from gp_automl.columns import ColumnTyping
 from gp_automl.front import fronts_from_run
+from gp_automl.lineage import UNKNOWN
 from gp_automl.report.explain import HeldOut, TrainingData, column_summary, held_out
 from gp_automl.report.html import Markup, code, facts, image, note, paragraph, table
 from gp_automl.report.state import RunState
@@ -98,6 +99,31 @@ def pareto(state: RunState) -> Section:
         numeric = ["complexity", f"CV {state.scoring}", "± std"]
         parts.append(table(rows.sort_values("complexity"), numeric=numeric, markup=["pipeline"]))
     return "pareto-front", "Pareto front", "\n".join(parts)
+
+
+def variations(state: RunState) -> Section:
+    """Which variations made the evaluated pipelines, and which made the Pareto front."""
+    evaluations = state.evaluations
+    if not len(evaluations):
+        return "variations", "Variations", paragraph("No evaluation yet.")
+    on_front = evaluations["key"].isin(set(state.front["key"]))
+    counts = (
+        evaluations.assign(ok=evaluations["status"] == "ok", front=on_front)
+        .groupby("variation", as_index=False)
+        .agg(evaluated=("key", "size"), ok=("ok", "sum"), front=("front", "sum"))
+        .sort_values(["front", "evaluated", "variation"], ascending=[False, False, True], kind="stable")
+        .rename(columns={"front": "on the Pareto front"})
+    )
+    text = (
+        "How each evaluated pipeline was made: a catalog start pipeline (start), a random tree of the first"
+        " generation (init) or of a later one (random), crossover of two parents, or a mutation of one"
+        " (replace swaps an operator, insert adds one, shrink removes one, hyperparameter redraws a value,"
+        " preprocessing switches a data leaf's preprocessing). The evaluation table lists each one's parents."
+    )
+    parts = [paragraph(text), table(counts, numeric=["evaluated", "ok", "on the Pareto front"])]
+    if (evaluations["variation"] == UNKNOWN).any():
+        parts.append(note("unknown: logged by a gp_automl version that did not record lineage."))
+    return "variations", "Variations", "\n".join(parts)
 
 
 def convergence(state: RunState) -> Section:

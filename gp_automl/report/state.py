@@ -18,7 +18,7 @@ import pandas as pd
 
 from gp_automl.errors import RunDirError
 from gp_automl.front import fronts_from_run
-from gp_automl.journal import EVALUATION_LOG, check_log
+from gp_automl.journal import EVALUATION_LOG, SCHEMA_VERSION, check_log, columns_at, select_columns
 from gp_automl.plots import pareto_front
 from gp_automl.results import PipelineContext
 from gp_automl.rundir import RunDir
@@ -26,7 +26,6 @@ from gp_automl.space import load_catalog
 from gp_automl.tree import PipelineTree, parse
 
 RUNNING = "running"
-_COLUMNS = "id, key, generation, status, score, fold_scores, complexity, seconds, error, finished_at"
 
 
 @dataclass(frozen=True)
@@ -90,20 +89,22 @@ def load_run(run_dir: str | Path, allow_modules: tuple[str, ...] = ()) -> RunSta
 
 
 def read_evaluations(path: Path, started: str | None = None) -> pd.DataFrame:
-    """The evaluation log as a table (arrival order), with ``score_std`` and ``elapsed`` seconds since ``started``."""
-    columns = [c.strip() for c in _COLUMNS.split(",")]
+    """The evaluation log as a table (arrival order), with ``score_std`` and ``elapsed`` seconds since ``started``.
+    A log of an older schema is read as it is (its missing columns as their defaults), never upgraded here."""
+    columns = columns_at(SCHEMA_VERSION)
     if not path.exists():
         rows: list[tuple] = []
     else:
         try:
             with _read_only(path) as db:
-                check_log(db, path)
-                rows = db.execute(f"SELECT {_COLUMNS} FROM evaluations ORDER BY id").fetchall()
+                version = check_log(db, path)
+                rows = db.execute(f"SELECT {select_columns(version)} FROM evaluations ORDER BY id").fetchall()
         except sqlite3.Error as exc:
             raise RunDirError(f"{path} could not be read: {exc}") from None
     frame = pd.DataFrame(rows, columns=columns).drop(columns="id")
     try:
         frame["fold_scores"] = [json.loads(text) for text in frame["fold_scores"]]
+        frame["parents"] = [json.loads(text) for text in frame["parents"]]
         frame["score"] = frame["score"].astype(float)
     except (TypeError, ValueError) as exc:
         raise RunDirError(f"{path} holds a damaged row ({exc})"[:300]) from None

@@ -22,6 +22,7 @@ from gp_automl.checkpoint import SearchState
 from gp_automl.errors import SchedulerLost
 from gp_automl.executor import evaluate_all
 from gp_automl.gp import Scored
+from gp_automl.lineage import INIT
 from gp_automl.rejection import Bars
 from gp_automl.search.budget import EXHAUSTED, INTERRUPTED, TIME
 from gp_automl.search.loop import SearchLoop
@@ -44,6 +45,7 @@ class GenerationalSearch(SearchLoop):
             generation = start.generation
             population = [Scored(parse(key), score) for key, score in start.population]
             self.evolution.rng.setstate(start.rng_state)
+            self.evolution.lineage.update(start.pending_lineage)
             self.budget.stale_generations = start.stale_generations
             if start.pending:  # a checkpoint taken part-way through this generation
                 population, reason = self._generation(generation, population, [parse(k) for k in start.pending])
@@ -95,7 +97,9 @@ class GenerationalSearch(SearchLoop):
                 bars = self._bars(scored)
             # drawn as submitted, and not past a stop: a large first generation is never built in full up front
             drawn_before = seen.drawn - len(starts)
-            drawn = self.evolution.iter_random_trees(self.population_size - len(starts), seen, stop=self._stopping)
+            drawn = self.evolution.iter_random_trees(
+                self.population_size - len(starts), seen, stop=self._stopping, variation=INIT
+            )
             population, complete = self._evaluate(chain(starts, drawn), 0, bars=bars)
             if population or not complete or seen.drawn == drawn_before or self.budget.stop_reason(0) is not None:
                 return population, complete
@@ -137,7 +141,8 @@ class GenerationalSearch(SearchLoop):
             lambda: self.budget.interrupted,
             lambda tree: bars.for_complexity(tree.complexity),
         ):
-            self.hooks.on_result(self.archive.add(taken[result.key], result, generation))
+            lineage = self.evolution.take_lineage(result.key)
+            self.hooks.on_result(self.archive.add(taken[result.key], result, generation, lineage))
             if population is not None and self._checkpoint_due():  # then ``trees`` is the generation's list
                 self._checkpoint(generation, population, pending=trees)
         results = [self.archive.result(key) for key in taken]

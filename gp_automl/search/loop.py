@@ -41,6 +41,7 @@ class SearchLoop:
 
     def _save(self, generation: int, population: list[Scored], pending: Iterable[str] = ()) -> None:
         self._last_checkpoint = time.monotonic()
+        pending = tuple(pending)
         self.hooks.on_checkpoint(
             SearchState(
                 generation=generation,
@@ -50,5 +51,8 @@ class SearchLoop:
                 logged=len(self.archive),
                 elapsed=self.budget.elapsed(),
                 stale_generations=self.budget.stale_generations,
+                pending_lineage=tuple(
+                    (key, self.evolution.lineage[key]) for key in pending if key in self.evolution.lineage
+                ),
             )
         )

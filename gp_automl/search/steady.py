@@ -85,7 +85,7 @@ class SteadyStateSearch(SearchLoop):
         tree = self._in_flight.pop(result.key, None)
         if tree is None:
             return  # cancelled earlier, arrived anyway
-        entry = self.archive.add(tree, result, self._generation)
+        entry = self.archive.add(tree, result, self._generation, self.evolution.take_lineage(result.key))
         self.hooks.on_result(entry)
         if result.ok:
             self.population = self.evolution.survivors(
@@ -106,6 +106,7 @@ class SteadyStateSearch(SearchLoop):
     def _resume(self, start: SearchState) -> None:
         """Population from the checkpoint plus whatever finished after it; resubmit what was running."""
         self.evolution.rng.setstate(start.rng_state)
+        self.evolution.lineage.update(start.pending_lineage)
         self.budget.stale_generations = start.stale_generations
         self._generation = start.generation
         scored = [Scored(parse(key), score) for key, score in start.population]

@@ -13,6 +13,8 @@ from gp_automl.front import data_leaves, front_variants
 from gp_automl.gp import Evolution, Scored
 from gp_automl.gp.convert import to_individual, to_tree
 from gp_automl.gp.rng import drawing_from
+from gp_automl.gp.variation import HYPERPARAMETER, INSERT, MUTATIONS, PREPROCESSING, SHRINK
+from gp_automl.lineage import CROSSOVER, INIT, NO_LINEAGE, RANDOM, START, Lineage, mutation
 from gp_automl.space import load_catalog
 from gp_automl.tree import COMBINE, parse
 
@@ -59,7 +61,7 @@ def test_random_variation_yields_valid_trees_that_fit(task, tiny_classification)
                     to_individual(first, evolution.primitives), to_individual(second, evolution.primitives)
                 )
             else:
-                child = evolution.variation.mutate(to_individual(rng.choice(pool), evolution.primitives))
+                child, _ = evolution.variation.mutate(to_individual(rng.choice(pool), evolution.primitives))
         tree = to_tree(child)
         assert_valid(tree, catalog, evolution)
         pool[step % len(pool)] = tree
@@ -92,7 +94,7 @@ def test_keys_are_equal_exactly_when_trees_are_equal():
     evolution = Evolution(catalog, rng=rng)
     trees = [evolution.random_tree() for _ in range(300)]
     with drawing_from(rng):
-        trees += [to_tree(evolution.variation.mutate(to_individual(t, evolution.primitives))) for t in trees]
+        trees += [to_tree(evolution.variation.mutate(to_individual(t, evolution.primitives))[0]) for t in trees]
     by_key = {}
     for tree in trees:
         by_key.setdefault(tree.key, tree)
@@ -164,6 +166,8 @@ def test_the_initial_population_begins_with_the_catalogs_start_pipelines(task):
     trees = evolution.initial_trees(10, seen)
     expected = [catalog.start[0], *catalog.start[2:]]
     assert trees[: len(expected)] == expected and len({t.key for t in trees}) == 10
+    made = [evolution.take_lineage(t.key) for t in trees]
+    assert made == [Lineage((), START)] * len(expected) + [Lineage((), RANDOM)] * (10 - len(expected))
     for tree in trees:
         assert_valid(tree, catalog, evolution)
     assert not {t.key for t in evolution.initial_trees(2, seen)} & {t.key for t in catalog.start}  # all seen now
@@ -188,3 +192,41 @@ def test_drawing_stops_when_asked_without_drawing_the_rest():
     # nothing else was drawn: the generator is where the uninterrupted draw would be after 5 trees
     again = Evolution(load_catalog("light", "classification"), rng=random.Random(1)).random_trees(6, set())
     assert [t.key for t in drawn] == [t.key for t in again[:5]]
+
+
+def test_each_tree_handed_out_carries_its_lineage_and_each_name_is_the_variation_that_made_it():
+    leaves = ("X", "X_mean", "X_ordinal", "X_ordinal_mean")  # so that every mutation operator is in play
+    evolution = Evolution(load_catalog("light", "classification"), rng=random.Random(4), data_leaves=leaves)
+    seen: set[str] = set()
+    first = evolution.random_trees(20, seen, variation=INIT)
+    assert [evolution.take_lineage(t.key) for t in first] == [Lineage((), INIT)] * 20
+    by_key = {t.key: t for t in first}
+    children = evolution.offspring([Scored(t, i / 20) for i, t in enumerate(first)], 150, seen)
+    made = {child.key: evolution.take_lineage(child.key) for child in children}
+    assert not evolution.lineage, "every lineage handed out was taken"
+    assert evolution.take_lineage(children[0].key) == NO_LINEAGE
+    assert {m.variation for m in made.values()} >= {CROSSOVER, *(mutation(name) for name in MUTATIONS)}
+
+    def ops(tree):  # operators in order, every data leaf alike
+        return ["data" if node.is_data else node.op for node in tree.walk()]
+
+    def params(tree):
+        return [node.params for node in tree.walk()]
+
+    for child in children:
+        lineage = made[child.key]
+        parents = [by_key[key] for key in lineage.parents]  # KeyError: a parent that is not in the population
+        if lineage.variation == RANDOM:  # a fill-up
+            assert parents == []
+        elif lineage.variation == CROSSOVER:
+            assert len(parents) == 2
+        else:
+            (parent,) = parents
+            size, before = len(list(child.walk())), len(list(parent.walk()))
+            expected = {
+                mutation(INSERT): size > before,
+                mutation(SHRINK): size < before,
+                mutation(HYPERPARAMETER): ops(child) == ops(parent) and child.data_leaves() == parent.data_leaves(),
+                mutation(PREPROCESSING): ops(child) == ops(parent) and params(child) == params(parent),
+            }
+            assert expected.get(lineage.variation, True), (lineage.variation, parent.key, child.key)
