@@ -89,6 +89,18 @@ def test_fit_writes_a_complete_run_directory(run_dir):
     assert not list(run_dir.glob(".*.tmp")), "no temporary files left behind"
 
 
+def test_the_journal_of_a_cluster_run_names_the_logged_parents_of_every_bred_pipeline(run_dir):
+    from tests.integration.test_lineage import assert_bred_rows_name_logged_parents, journal
+
+    rows = journal(run_dir)
+    assert (rows.loc[rows["generation"] == 0, "variation"] == "init").all()
+    assert (rows.loc[rows["generation"] > 0, "variation"] != "init").all()
+    assert_bred_rows_name_logged_parents(rows)
+    table = pd.read_csv(run_dir / "evaluations.csv")
+    assert list(table["variation"]) == list(rows["variation"]) and list(table["parents"]) == list(rows["parents"])
+    assert json.loads((run_dir / "run.json").read_text())["variations"] == rows["variation"].value_counts().to_dict()
+
+
 def test_exported_script_runs_on_the_training_file(run_dir, tmp_path):
     run = subprocess.run(
         [sys.executable, run_dir / "best_pipeline.py"], capture_output=True, text=True, cwd=tmp_path, timeout=600

@@ -3,6 +3,7 @@ a checkpoint write killed half-way, and the time budget."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -10,12 +11,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 
 from gp_automl.checkpoint import SearchState, load_checkpoint, save_checkpoint
 from gp_automl.errors import RunDirError
+from gp_automl.lineage import Lineage
 from tests.conftest import SHIPPED_DATA
 
 CANCER = SHIPPED_DATA / "breast_cancer.csv"
@@ -59,7 +62,7 @@ def front_of(run_dir):
 
 def evaluations_of(run_dir):
     frame = pd.read_csv(run_dir / "evaluations.csv")
-    return frame.set_index("key")[["status", "score"]].sort_index()
+    return frame.set_index("key")[["status", "score", "parents", "variation"]].sort_index()  # lineage too
 
 
 @pytest.fixture(scope="module")
@@ -172,9 +175,18 @@ def test_a_checkpoint_write_killed_half_way_leaves_the_previous_one_loadable(tmp
 
 
 def test_checkpoint_round_trip(tmp_path):
-    state = SearchState(4, (("A(X)", 0.5),), (3, tuple(range(625)), None), 40, 12.5, 1, ("B(X)",))
+    made = Lineage(("A(X)", "C(X)"), "crossover")
+    state = SearchState(4, (("A(X)", 0.5),), (3, tuple(range(625)), None), 40, 12.5, 1, ("B(X)",), (("B(X)", made),))
     save_checkpoint(tmp_path / "c.json", state)
     assert load_checkpoint(tmp_path / "c.json") == state
+    # a checkpoint written before lineage was recorded loads, with none for its pending children
+    document = json.loads((tmp_path / "c.json").read_text())
+    del document["state"]["pending_lineage"]
+    document["sha256"] = hashlib.sha256(
+        json.dumps(document["state"], sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+    (tmp_path / "c.json").write_text(json.dumps(document))
+    assert load_checkpoint(tmp_path / "c.json") == replace(state, pending_lineage=())
 
 
 def test_time_budget_is_respected(tmp_path):
