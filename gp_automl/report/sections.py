@@ -118,7 +118,7 @@ def variations(state: RunState) -> Section:
         "How each evaluated pipeline was made: a catalog start pipeline (start), a random tree of the first"
         " generation (init) or of a later one (random), crossover of two parents, or a mutation of one"
         " (replace swaps an operator, insert adds one, shrink removes one, hyperparameter redraws a value,"
-        " preprocessing switches a data leaf's preprocessing). The evaluation table lists each one's parents."
+        " preprocessing switches a data leaf's preprocessing). evaluations.csv lists each one's parents."
     )
     parts = [paragraph(text), table(counts, numeric=["evaluated", "ok", "on the Pareto front"])]
     if (evaluations["variation"] == UNKNOWN).any():

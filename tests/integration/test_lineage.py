@@ -143,3 +143,21 @@ def journal_v0(log) -> list[str]:
         return [key for (key,) in db.execute("SELECT key FROM evaluations ORDER BY id")]
     finally:
         db.close()
+
+
+@pytest.mark.parametrize("mode", ["async", "random"])
+def test_the_other_loops_log_lineage_too(breast_cancer, mode):
+    X, y = breast_cancer
+    est = GPClassifier(
+        generations=2, population_size=6, operators="light", scheduler="in-process", mode=mode, cv=2,
+        random_state=1, verbosity=0,
+    ).fit(X[:150], y[:150])  # fmt: skip
+    rows = est.evaluations_.assign(id=range(len(est.evaluations_)))
+    assert_bred_rows_name_logged_parents(rows)
+    if mode == "random":  # a first generation, then random trees only
+        assert set(rows.loc[rows["generation"] == 0, "variation"]) == {INIT}
+        assert set(rows.loc[rows["generation"] > 0, "variation"]) == {RANDOM}
+    else:  # the first population_size trees are random, then each result breeds a child
+        assert set(rows["variation"][:6]) == {RANDOM}
+        assert "crossover" in set(rows["variation"]) or any(v.startswith("mutation:") for v in rows["variation"])
+    assert est.run_info_["variations"] == rows["variation"].value_counts().to_dict()

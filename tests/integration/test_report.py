@@ -23,7 +23,17 @@ from gp_automl.report import REPORT, load_run, write_report
 from tests.conftest import SHIPPED_DATA
 from tests.integration.test_cli import CANCER, cli
 
-SECTIONS = ["summary", "pareto-front", "convergence", "leaderboard", "winner", "importance", "held-out", "data"]
+SECTIONS = [
+    "summary",
+    "pareto-front",
+    "variations",
+    "convergence",
+    "leaderboard",
+    "winner",
+    "importance",
+    "held-out",
+    "data",
+]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 VOID = {"meta", "img", "br", "hr", "input", "link"}
 
@@ -117,6 +127,8 @@ def test_report_of_a_finished_run_has_every_section_and_inline_images(finished_r
     text = assert_complete(parse_report(out / REPORT), images=4)  # front, convergence, importance, confusion
     ok, rejected = counts(estimator, "ok", "rejected")
     assert ok + rejected == 16 and ok > 0
+    first = estimator.evaluations_[estimator.evaluations_["variation"] == "init"]
+    assert len(first) == 8
     for fragment in [
         "finished",
         f"16 in 2 generation(s): {ok} ok, 0 failed, 0 timed out, 0 out of memory, {rejected} rejected early",
@@ -125,6 +137,7 @@ def test_report_of_a_finished_run_has_every_section_and_inline_images(finished_r
         "def make_pipeline():",
         "3 of 3 folds",
         "Rows per class: 0: 212, 1: 357",
+        f"init {len(first)} {(first['status'] == 'ok').sum()}",  # variations: generation 0, evaluated and ok
         "mean_radius",
     ]:
         assert fragment in text, fragment
@@ -269,6 +282,7 @@ def test_a_run_that_has_logged_nothing_yet(finished_run, tmp_path):
     assert state.in_progress and state.winner is None and state.evaluations.empty
     text = assert_complete(parse_report(write_report(fresh)), images=2)  # empty front and convergence
     assert "no evaluation has been logged yet" in text and "No successful pipeline yet" in text
+    assert "No evaluation yet." in text  # the variations
 
 
 @pytest.mark.parametrize("make", ["missing", "not-a-run"])
