@@ -13,15 +13,15 @@ from pathlib import Path
 import pandas as pd
 
 from gp_automl.columns import unseen_categories
-from gp_automl.config import AS_PYTHON, AUTO, DEFAULTS, SETTINGS
+from gp_automl.config import AS_PYTHON, AUTO, DEFAULTS, SETTINGS, make_settings
 from gp_automl.dasklogs import dask_logs_to
 from gp_automl.data import CLASSIFICATION, infer_task, prediction_frame, read_table, split_target
 from gp_automl.errors import ConfigError, DataWarning, GPAutoMLError, RunDirError
-from gp_automl.estimator import GPClassifier, GPRegressor, resume
 from gp_automl.front import fronts_from_run
 from gp_automl.outputs import check_output, check_output_folder
 from gp_automl.results import PipelineContext, export_script, script_info
 from gp_automl.rundir import BEST_PIPELINE, PARETO_FRONT, SEARCH_LOG, RunDir, atomic_write_text
+from gp_automl.session import Fitted, Session, resume_session
 from gp_automl.space import load_catalog
 from gp_automl.tree import parse
 from gp_automl.version import __version__
@@ -172,29 +172,29 @@ def _fit(args: argparse.Namespace) -> int:
         raise RunDirError(f"{out} already holds a run; choose another --out")
     if args.max_time_mins is None and args.generations is None:
         args.max_time_mins = DEFAULTS["max_time_mins"]
-    estimator_class = GPClassifier if task == CLASSIFICATION else GPRegressor
-    settings = {setting.name: getattr(args, setting.name) for setting in SETTINGS if setting.flag}
-    settings.update(checkpoint_dir=out, allow_modules=tuple(args.allow_module), security=_security(args))
-    estimator = estimator_class(**settings)
+    params = {setting.name: getattr(args, setting.name) for setting in SETTINGS if setting.flag}
+    params.update(checkpoint_dir=out, allow_modules=tuple(args.allow_module), security=_security(args))
+    session = Session(make_settings(params, task))
     with dask_logs_to(Path(out) / SEARCH_LOG):
-        estimator.fit(X, y, data_path=args.data)
-    return _summary(estimator, out)
+        fitted = session.fit(X, y, data_path=args.data)
+    return _summary(fitted, out)
 
 
 def _resume(args: argparse.Namespace) -> int:
     changes = {setting.name: getattr(args, setting.name) for setting in SETTINGS if hasattr(args, setting.name)}
+    changes.update(allow_modules=tuple(args.allow_module), security=_security(args))
     with dask_logs_to(Path(args.run_dir) / SEARCH_LOG):
-        estimator = resume(
-            args.run_dir, **changes, allow_modules=tuple(args.allow_module), security=_security(args)
-        )  # fmt: skip
-    return _summary(estimator, args.run_dir)
+        _, fitted = resume_session(args.run_dir, changes.pop("max_time_mins"), None, None, changes)
+    return _summary(fitted, args.run_dir)
 
 
-def _summary(estimator, out: str) -> int:
-    print(f"best CV {estimator.run_info_['settings']['scoring']}: {estimator.best_score_!r}")
-    print(f"best pipeline: {estimator.best_tree_.key}")
+def _summary(fitted: Fitted, out: str) -> int:
+    if fitted.lost:
+        raise fitted.lost
+    print(f"best CV {fitted.run_info['settings']['scoring']}: {fitted.best_score!r}")
+    print(f"best pipeline: {fitted.best_tree.key}")
     print(f"run directory: {Path(out).resolve()}  (script: {Path(out) / BEST_PIPELINE})")
-    if estimator.run_info_["status"] == "interrupted":
+    if fitted.run_info["status"] == "interrupted":
         print(f"interrupted: continue with `gp-automl resume {out}`")
         return 130
     return 0
