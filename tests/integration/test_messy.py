@@ -72,7 +72,7 @@ def test_predict_new_rows_with_unseen_categories(messy_run, tmp_path):
     new = pd.read_csv(MESSY_NEW)
     assert {"enterprise"} <= set(new["plan"]) and {"Atlantis"} <= set(new["region"])
     new.drop(columns=["customer_id", "notes"]).to_csv(tmp_path / "new.csv", index=False)  # unused: may be absent
-    run = cli("predict", out, tmp_path / "new.csv", "-o", tmp_path / "predictions.csv")
+    run = cli("predict", out, tmp_path / "new.csv", "--proba", "-o", tmp_path / "predictions.csv")
     assert run.returncode == 0, run.stderr
     assert "ignoring column(s) not used in training: campaign" in run.stderr
     assert "categories not seen in training (encoded as rare/unknown): plan: enterprise; region: Atlantis" in run.stderr
