@@ -5,6 +5,7 @@ Errors become one line on stderr and an exit code."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import warnings
 from datetime import datetime
@@ -14,13 +15,24 @@ import pandas as pd
 
 from gp_automl.config import AS_PYTHON, AUTO, DEFAULTS, SETTINGS
 from gp_automl.data import CLASSIFICATION, infer_task, read_table, split_target
+from gp_automl.drift import DRIFT_EXIT, compare
+from gp_automl.drift import table as drift_table
 from gp_automl.errors import ConfigError, DataError, DataWarning, GPAutoMLError, RunDirError
 from gp_automl.estimator import GPClassifier, GPRegressor, resume
+from gp_automl.fingerprint import read_fingerprint
 from gp_automl.front import fronts_from_run
 from gp_automl.outputs import check_output, check_output_folder
 from gp_automl.results import PipelineContext, export_script, script_info
 from gp_automl.rundir import BEST_PIPELINE, PARETO_FRONT, RunDir, atomic_write_text
-from gp_automl.scoring import PREDICTION, PROBABILITY_PREFIX, id_columns, model_rows, prediction_table
+from gp_automl.scoring import (
+    PREDICTION,
+    PROBABILITY_PREFIX,
+    id_columns,
+    is_scoring_log,
+    model_rows,
+    prediction_table,
+    read_scoring_log,
+)
 from gp_automl.serve import DEFAULT_HOST, DEFAULT_PORT
 from gp_automl.space import load_catalog
 from gp_automl.tree import parse
@@ -79,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-inputs", metavar="FILE.jsonl", help="append every scored row (JSON lines) to FILE, for `gp-automl drift`"
     )
+
+    drift = commands.add_parser(
+        "drift", help=f"compare new data with the training data (exit {DRIFT_EXIT}: drift found)"
+    )
+    drift.add_argument("run_dir")
+    drift.add_argument("data", help="CSV or Parquet file of new rows, or a scoring log (.jsonl) of `gp-automl serve`")
+    drift.add_argument("-o", "--output", help="JSON report to write (the table goes to standard output)")
     return parser
 
 
@@ -151,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         command = {
             "fit": _fit, "resume": _resume, "export": _export, "report": _report, "predict": _predict,
-            "serve": _serve,
+            "serve": _serve, "drift": _drift,
         }  # fmt: skip
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning(warnings.showwarning)
@@ -304,6 +323,24 @@ def _serve(args: argparse.Namespace) -> int:
 
     serve(args.run_dir, args.host, args.port, args.workers, args.log_inputs)
     return 0
+
+
+def _drift(args: argparse.Namespace) -> int:
+    run_dir = RunDir(args.run_dir)
+    info = run_dir.read_run()
+    if args.output:
+        check_output(args.output, inputs=[args.data, info["data"].get("path")])
+    fingerprint = read_fingerprint(run_dir)
+    frame = read_scoring_log(args.data) if is_scoring_log(args.data) else read_table(args.data)
+    if info.get("target") in frame.columns:
+        frame = frame.drop(columns=[info["target"]])
+    report = {"run": str(run_dir.path), "data": str(args.data)}
+    report.update(compare(frame, fingerprint, info["data"].get("used", info["data"]["features"])))
+    print("\n".join(drift_table(report)))
+    if args.output:
+        atomic_write_text(Path(args.output), json.dumps(report, indent=2) + "\n")
+        print(f"wrote {args.output}")
+    return DRIFT_EXIT if report["drift"] else 0
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from gp_automl.data import (
     split_target,
 )
 from gp_automl.errors import ConfigError, DataError, RunDirError, SearchError, WriteError
+from gp_automl.fingerprint import write_fingerprint
 from gp_automl.outputs import check_output
 from gp_automl.progress import Progress
 from gp_automl.results import PipelineContext, evaluations_frame, export_script, front_frame, script_info
@@ -137,6 +138,8 @@ class _GPBase(BaseEstimator):
 
         def run_info(seed: int, n_workers: int) -> dict:
             self.run_info_ = self._run_info(settings, dataset, catalog, seed, data_path, n_workers)
+            if run_dir is not None:  # written with run.json's first version: drift needs it, whatever follows
+                write_fingerprint(run_dir, dataset.X, dataset.typing)
             if previous:
                 self.run_info_.update(started=previous["started"], resumed=[*previous.get("resumed", []), _now()])
                 self.run_info_.update(_carried(previous))

@@ -229,3 +229,19 @@ def test_predict_keeps_id_columns_and_adds_probabilities_only_when_asked(messy_r
     assert joined["region"].tolist() == new["region"].tolist() and joined["prediction"].equals(plain["prediction"])
     assert np.allclose(joined[["probability_no", "probability_yes"]].sum(axis=1), 1.0)
     assert_one_clear_error(cli("predict", messy_run, tmp_path / "new.csv", "--keep", "postcode"), "postcode", 2)
+
+
+def test_scored_rows_are_logged_and_drift_reads_the_log(messy_run, tmp_path):
+    log = tmp_path / "scored.jsonl"
+    rows = pd.read_csv(MESSY).drop(columns=["churned"])
+    with server(messy_run, "--log-inputs", log) as (url, _):
+        first = {"dataframe_split": {"columns": list(rows.columns), "data": json_rows(rows.iloc[:150])}}
+        assert post(url, first)[0] == 200
+        assert post(url, rows.iloc[150:].to_csv(index=False), content_type="text/csv")[0] == 200
+        assert post(url, _with(age="forty"))[0] == 400  # refused rows are not logged
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(entries) == len(rows) and {"time", "inputs", "prediction"} <= set(entries[0])
+    assert entries[0]["inputs"]["customer_id"] == rows["customer_id"].iloc[0]
+    run = cli("drift", messy_run, log)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"no drift in 10 column(s) ({len(rows)} new rows against 395 in training)" in run.stdout
