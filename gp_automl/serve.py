@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from gp_automl.columns import CATEGORICAL, DATETIME, NUMERIC
 from gp_automl.data import CLASSIFICATION
@@ -60,9 +61,14 @@ def check_extra() -> None:
 
 
 class Scorer:
-    """One run's model and typing: turns request bodies into predictions. No HTTP in here."""
+    """One run's model and typing: turns request bodies into predictions. No HTTP in here.
+
+    Its process keeps one BLAS/OpenMP thread (as evaluations do): a server's parallelism comes
+    from concurrent requests and ``--workers``, and a model's own threads on top of them thrash
+    the cores (a HistGradientBoosting predict took 7x longer on a busy 2-core machine)."""
 
     def __init__(self, run_dir: str | Path, log_inputs: str | Path | None = None):
+        threadpool_limits(limits=1)
         self.run_dir = RunDir(run_dir)
         self.info = self.run_dir.read_run()
         if "best_key" not in self.info:
