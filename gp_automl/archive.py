@@ -13,7 +13,7 @@ from pathlib import Path
 
 from gp_automl.journal import EVALUATION_LOG, Entry, EvaluationLog
 from gp_automl.pareto import Point, dominates
-from gp_automl.result import REJECTED, TIMEOUT, EvalResult
+from gp_automl.result import MEMORY, REJECTED, TIMEOUT, EvalResult
 from gp_automl.tree import PipelineTree
 
 __all__ = ["Archive", "Entry", "KeysBefore"]
@@ -23,7 +23,7 @@ class Archive:
     def __init__(self, log: EvaluationLog | None = None):
         self._scratch = None if log is not None else tempfile.TemporaryDirectory(prefix="gp_automl-")
         self.log = log if log is not None else EvaluationLog(Path(self._scratch.name) / EVALUATION_LOG)
-        self._count = self.failures = self.timeouts = self.rejected = 0
+        self._count = self.failures = self.timeouts = self.out_of_memory = self.rejected = 0
         self._front: dict[str, Entry] = {}
         self._generation = -1  # the latest generation an entry was added for
         self._front_before = ()  # the front's signature before that generation's first entry
@@ -54,6 +54,7 @@ class Archive:
         if not entry.result.ok:
             self.failures += entry.result.failed
             self.timeouts += entry.result.status == TIMEOUT
+            self.out_of_memory += entry.result.status == MEMORY
             self.rejected += entry.result.status == REJECTED
             return
         point = _objectives(entry)

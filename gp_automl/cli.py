@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from gp_automl.config import AS_PYTHON, AUTO, DEFAULTS, SETTINGS
+from gp_automl.dasklogs import dask_logs_to
 from gp_automl.data import CLASSIFICATION, infer_task, read_table, split_target
 from gp_automl.drift import DRIFT_EXIT, compare
 from gp_automl.drift import table as drift_table
@@ -23,7 +24,7 @@ from gp_automl.fingerprint import read_fingerprint
 from gp_automl.front import fronts_from_run
 from gp_automl.outputs import check_output, check_output_folder
 from gp_automl.results import PipelineContext, export_script, script_info
-from gp_automl.rundir import BEST_PIPELINE, PARETO_FRONT, RunDir, atomic_write_text
+from gp_automl.rundir import BEST_PIPELINE, PARETO_FRONT, SEARCH_LOG, RunDir, atomic_write_text
 from gp_automl.scoring import (
     PREDICTION,
     PROBABILITY_PREFIX,
@@ -110,7 +111,15 @@ def _minutes_or_auto(text: str) -> float | str:
         raise argparse.ArgumentTypeError(f"expected 'auto' or a number of minutes, got {text!r}") from None
 
 
-CLI_TYPES = {"max_eval_time_mins": _minutes_or_auto}  # settings whose flag needs a parser of its own
+def _size_or_auto(text: str) -> str | None:
+    """``auto``, ``none`` (no limit) or a size, which the settings check (``config.eval_memory``)."""
+    return None if text.lower() == "none" else text
+
+
+CLI_TYPES = {
+    "max_eval_time_mins": _minutes_or_auto,
+    "max_eval_memory": _size_or_auto,
+}  # flags with parsers of their own
 
 
 def _setting_options(command: argparse.ArgumentParser, resuming: bool) -> None:
@@ -208,15 +217,17 @@ def _fit(args: argparse.Namespace) -> int:
     settings = {setting.name: getattr(args, setting.name) for setting in SETTINGS if setting.flag}
     settings.update(checkpoint_dir=out, allow_modules=tuple(args.allow_module), security=_security(args))
     estimator = estimator_class(**settings)
-    estimator.fit(X, y, data_path=args.data)
+    with dask_logs_to(Path(out) / SEARCH_LOG):
+        estimator.fit(X, y, data_path=args.data)
     return _summary(estimator, out)
 
 
 def _resume(args: argparse.Namespace) -> int:
     changes = {setting.name: getattr(args, setting.name) for setting in SETTINGS if hasattr(args, setting.name)}
-    estimator = resume(
-        args.run_dir, **changes, allow_modules=tuple(args.allow_module), security=_security(args)
-    )  # fmt: skip
+    with dask_logs_to(Path(args.run_dir) / SEARCH_LOG):
+        estimator = resume(
+            args.run_dir, **changes, allow_modules=tuple(args.allow_module), security=_security(args)
+        )  # fmt: skip
     return _summary(estimator, args.run_dir)
 
 

@@ -166,7 +166,8 @@ def _reader(read: dict) -> str:
     if read.get("format") == "parquet":
         return "pd.read_parquet(path)"
     decimal = f", decimal={_literal(read['decimal'])}" if read.get("decimal") else ""
-    return f"pd.read_csv(path, sep={_literal(read.get('sep', ','))}{decimal})"
+    encoding = f", encoding={_literal(read['encoding'])}" if read.get("encoding") else ""
+    return f"pd.read_csv(path, sep={_literal(read.get('sep', ','))}{decimal}{encoding})"
 
 
 def _helper_source(names: set[str]) -> tuple[list[str], str]:

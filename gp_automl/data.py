@@ -7,27 +7,40 @@ raw table. Each problem raises ``DataError`` naming what is wrong and what to do
 
 from __future__ import annotations
 
+import bz2
+import codecs
 import csv
+import gzip
 import hashlib
+import io
+import lzma
 import re
+import stat
 import warnings
+import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from gp_automl.build import Call
-from gp_automl.columns import ColumnTyping, infer_columns
+from gp_automl.columns import NUMERIC, TEXT, ColumnTyping, infer_columns, not_numbers_message
 from gp_automl.cv import check_folds
 from gp_automl.errors import ConfigError, DataError, DataWarning
-from gp_automl.front import data_leaves, front_variants
+from gp_automl.front import data_leaves, front_step, front_variants
+from gp_automl.steps import ParseNumbers
 
 CLASSIFICATION, REGRESSION = "classification", "regression"
 MAX_CLASSES_FOR_INTEGER_TARGET = 20
 PARQUET_SUFFIXES = (".parquet", ".pq")
 SEPARATORS = ",;\t|"
 _SNIFF_BYTES = 64 * 1024
+_CHUNK_BYTES = 1 << 20
+COMPRESSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zip": "zip"}  # as pandas infers them
+FALLBACK_ENCODINGS = ("cp1252", "latin-1")  # Windows' Western European, then ISO Latin-1 (reads any byte)
 _DECIMAL_COMMA = re.compile(r"(^|[;\t|])-?\d+,\d+(?=$|[;\t|])", re.M)
 _DECIMAL_POINT = re.compile(r"(^|[;\t|])-?\d+\.\d+(?=$|[;\t|])", re.M)
 
@@ -61,42 +74,86 @@ class Dataset:
 
 
 def read_options(path: str | Path) -> dict:
-    """How the exported script must read this file: its format and, for CSV, the delimiter and the
-    decimal mark (``1,5`` in files separated by ``;``, as European spreadsheets write them)."""
-    if Path(path).suffix.lower() in PARQUET_SUFFIXES:
+    """How the exported script must read this file: its format and, for CSV, the delimiter, the
+    decimal mark (``1,5`` in files separated by ``;``, as European spreadsheets write them) and the
+    encoding where it is not UTF-8. Compressed CSV files (.gz, .bz2, .xz, .zip) are read through."""
+    path = Path(path)
+    if path.suffix.lower() in PARQUET_SUFFIXES:
         return {"format": "parquet"}
-    sample = _sample(Path(path))
+    check_file(path)
+    status = path.stat()
+    return dict(_csv_options(str(path.resolve()), status.st_mtime_ns, status.st_size))
+
+
+@lru_cache(maxsize=8)
+def _csv_options(path: str, _mtime_ns: int, _size: int) -> tuple[tuple[str, str], ...]:
+    """Cached by modification time and size: fit reads the options up to three times."""
+    encoding = _encoding(Path(path))
+    sample = _sample(Path(path), encoding)
     sep = _sniff_separator(sample)
     options = {"format": "csv", "sep": sep}
     if sep != "," and _DECIMAL_COMMA.search(sample) and not _DECIMAL_POINT.search(sample):
         options["decimal"] = ","
-    return options
+    if encoding != "utf-8":
+        options["encoding"] = encoding
+    return tuple(options.items())
+
+
+def decimal_hint(options: dict) -> str:
+    """The decimal mark to assume for numbers written as text that read either way (``1,234``):
+    a comma in files whose cells are separated by ``;`` or whose numbers pandas read with a comma."""
+    return "," if options.get("decimal") == "," or options.get("sep") == ";" else "."
+
+
+def check_file(path: Path) -> None:
+    """A regular, non-empty file; anything else named for what it is (a FIFO is never opened)."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise DataError(f"data file {path} not found") from None
+    except OSError as exc:
+        raise DataError(f"data file {path} cannot be read: {exc.strerror}") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise DataError(f"data file {path} is a directory; give the CSV or Parquet file itself")
+    if stat.S_ISFIFO(status.st_mode):
+        raise DataError(f"data file {path} is a named pipe (FIFO); it is read more than once, so save it to a file")
+    if not stat.S_ISREG(status.st_mode):
+        raise DataError(f"data file {path} is not a regular file (a device or socket); give a CSV or Parquet file")
+    if status.st_size == 0:
+        raise DataError(f"data file {path} is empty")
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV (UTF-8, delimiter detected) or Parquet file exactly as the exported script does."""
+    """Read a CSV (delimiter, encoding and compression detected) or Parquet file exactly as the
+    exported script does."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"data file {path} not found")
-    if path.stat().st_size == 0:
-        raise DataError(f"data file {path} is empty")
+    check_file(path)
     if path.suffix.lower() in PARQUET_SUFFIXES:
         frame = _read_parquet(path)
     else:
         options = read_options(path)
-        _check_header(path, options["sep"])
+        encoding = options.get("encoding", "utf-8")
+        if encoding in FALLBACK_ENCODINGS:
+            warnings.warn(
+                f"data file {path} is not UTF-8; read it as {encoding} (Western European), "
+                "check its accented letters or re-save it as UTF-8",
+                DataWarning,
+                stacklevel=2,
+            )
+        _check_header(path, options["sep"], encoding)
         try:
-            frame = pd.read_csv(path, sep=options["sep"], decimal=options.get("decimal", "."), encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DataError(
-                f"data file {path} is not UTF-8 text (byte {exc.object[exc.start]:#x} at position {exc.start});"
-                " re-save it as UTF-8"
-            ) from None
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise DataError(f"data file {path} could not be read as CSV: {exc}") from None
+            frame = pd.read_csv(path, sep=options["sep"], decimal=options.get("decimal", "."), encoding=encoding)
+        except pd.errors.EmptyDataError:
+            raise DataError(f"data file {path} has no header row (only blank lines)") from None
+        except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError, EOFError) as exc:
+            raise DataError(f"data file {path} could not be read as CSV: {_first_line(exc)}") from None
     if frame.empty:
         raise DataError(f"data file {path} has a header but no rows")
     return frame
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -110,8 +167,64 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise DataError(f"data file {path} could not be read as Parquet: {exc}") from None
 
 
-def _sample(path: Path) -> str:
-    head = path.read_bytes()[:_SNIFF_BYTES].decode("utf-8-sig", errors="replace")
+@contextmanager
+def _open_bytes(path: Path):
+    """The file's bytes, decompressed as pandas would (by the name's ending); a damaged archive or
+    a zip that does not hold exactly one file is a DataError."""
+    compression = COMPRESSIONS.get(path.suffix.lower())
+    try:
+        if compression == "zip":
+            with zipfile.ZipFile(path) as archive:
+                members = [m for m in archive.namelist() if not m.endswith("/")]
+                if len(members) != 1:
+                    raise DataError(f"data file {path} holds {len(members)} files; a zip must hold exactly one CSV")
+                with archive.open(members[0]) as stream:
+                    yield stream
+        else:
+            opener = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}.get(compression, open)
+            with opener(path, "rb") as stream:
+                yield stream
+    except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile) as exc:
+        raise DataError(f"data file {path} could not be read{f' as {compression}' if compression else ''}: "
+                        f"{_first_line(exc)}") from None  # fmt: skip
+
+
+def _encoding(path: Path) -> str:
+    """utf-8 (a byte-order mark allowed), utf-16 (by its mark), else the first Western European
+    encoding that decodes every byte. The whole file is checked: a stray byte may sit on any row."""
+    with _open_bytes(path) as stream:
+        head = stream.read(_SNIFF_BYTES)
+        if not head.strip():
+            unpacked = " once decompressed" if path.suffix.lower() in COMPRESSIONS else ""
+            raise DataError(f"data file {path} is empty{unpacked}")
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        if b"\x00" in head:
+            raise DataError(f"data file {path} is not a text file (it holds NUL bytes); give a CSV or Parquet file")
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        chunk = head
+        try:
+            while chunk:
+                decoder.decode(chunk)
+                chunk = stream.read(_CHUNK_BYTES)
+            decoder.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError:
+            pass
+    for encoding in FALLBACK_ENCODINGS:
+        with _open_bytes(path) as stream:
+            try:
+                while chunk := stream.read(_CHUNK_BYTES):
+                    chunk.decode(encoding)
+                return encoding
+            except UnicodeDecodeError:
+                continue
+    return FALLBACK_ENCODINGS[-1]  # latin-1 decodes every byte; not reached
+
+
+def _sample(path: Path, encoding: str) -> str:
+    with _open_bytes(path) as stream:
+        head = stream.read(_SNIFF_BYTES).decode("utf-8-sig" if encoding == "utf-8" else encoding, errors="replace")
     lines = head.splitlines()
     return "\n".join(lines[:-1] if len(lines) > 1 else lines)  # the last line may be cut short
 
@@ -123,16 +236,11 @@ def _sniff_separator(sample: str) -> str:
         return ","
 
 
-def _check_header(path: Path, sep: str) -> None:
+def _check_header(path: Path, sep: str, encoding: str = "utf-8") -> None:
     """pandas renames repeated header names (a, a.1); the user should hear about them instead."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            header = next(csv.reader(stream, delimiter=sep), [])
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"data file {path} is not UTF-8 text (byte {exc.object[exc.start]:#x} at position {exc.start});"
-            " re-save it as UTF-8"
-        ) from None
+    with _open_bytes(path) as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="")
+        header = next(csv.reader(text, delimiter=sep), [])
     _check_unique([name.strip() for name in header], f"data file {path}")
 
 
@@ -159,8 +267,10 @@ def infer_task(y) -> str:
     return REGRESSION
 
 
-def prepare(X, y, task: str, cv: int) -> Dataset:
-    """Validate X and y for a search with ``cv`` folds; rows without a target are dropped (warned)."""
+def prepare(X, y, task: str, cv: int, decimal: str = ".") -> Dataset:
+    """Validate X and y for a search with ``cv`` folds; rows without a target are dropped (warned).
+    ``decimal``: the decimal mark numbers written as text are assumed to use where they read either
+    way (see ``decimal_hint``)."""
     frame = to_frame(X)
     target = _target_series(y)
     if len(target) != len(frame):
@@ -181,8 +291,10 @@ def prepare(X, y, task: str, cv: int) -> Dataset:
     if task == CLASSIFICATION:
         _check_classes(labels)
     check_folds(labels, task, cv)
-    typing = infer_columns(frame)
-    if not typing.used:
+    typing = infer_columns(frame, decimal)
+    for name, count, examples in typing.not_numbers:
+        warnings.warn(not_numbers_message(name, count, examples), DataWarning, stacklevel=4)
+    if not typing.used and not typing.columns(TEXT):
         reasons = "; ".join(f"{name}: {why}" for name, why in list(typing.dropped.items())[:5])
         raise DataError(f"no usable feature column: every one was dropped ({reasons})")
     return Dataset(frame, labels, typing, target_name, task, int(missing.sum()))
@@ -280,10 +392,14 @@ def _check_finite(frame: pd.DataFrame) -> None:
         raise DataError(f"infinite values in column(s): {', '.join(bad[:10])}; replace them or leave them empty")
 
 
-def prediction_frame(X, features: list[str], used: list[str], where: str = "X") -> tuple[pd.DataFrame, list[str]]:
+def prediction_frame(
+    X, features: list[str], used: list[str], where: str = "X", columns: dict | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """New rows laid out like the training table; returns them and the extra columns ignored.
 
     Columns the pipeline uses must all be there; columns it dropped (IDs, text) may be absent.
+    ``columns``: the training typing (run.json's ``data.columns``); with it, numeric columns are
+    read with the training rules and checked (see ``check_against_typing``).
     """
     if not isinstance(X, pd.DataFrame):
         array = np.asarray(X)
@@ -299,8 +415,56 @@ def prediction_frame(X, features: list[str], used: list[str], where: str = "X") 
         )
     extra = [c for c in frame.columns if c not in features]
     frame = frame.reindex(columns=features)
+    if columns is not None:
+        frame = check_against_typing(frame, ColumnTyping.from_json(columns, list(features)), used, where)
     _check_finite(frame[used])
     return frame, extra
+
+
+def check_against_typing(frame: pd.DataFrame, typing: ColumnTyping, used: list[str], where: str) -> pd.DataFrame:
+    """Numeric columns read as at fit (``ParseNumbers``), as numbers; what the model cannot take is a
+    DataError naming the column, what it can is a DataWarning:
+
+    - a numeric column in which no value is a number: an error (the wrong column, or shifted);
+    - some values that are not numbers: read as missing, with a warning, where the pipeline imputes
+      (any table that is not clean numbers without gaps at fit); else an error;
+    - gaps, or a used column without any value: a warning where the pipeline imputes; else an error.
+    """
+    imputes = front_step(typing) is not None
+    marks = dict(typing.numbers)
+    frame = frame.copy()
+    for name in [c for c in typing.columns(NUMERIC) if c in used]:
+        column = frame[name]
+        numbers, bad = ParseNumbers.parse(column, marks.get(name, "."))
+        if bad.any():
+            examples = tuple(dict.fromkeys(column[bad].astype(str)))[:3]
+            shown = ", ".join(map(repr, examples))
+            if np.isnan(numbers).all():
+                raise DataError(
+                    f"{where}: column {name!r} held numbers in training, but none of its values here is a number "
+                    f"(e.g. {shown}); check that it is the right column"
+                )
+            if not imputes:
+                raise DataError(
+                    f"{where}: column {name!r} has {int(bad.sum())} value(s) that are not numbers (e.g. {shown}) and "
+                    "the model cannot fill in gaps (it was trained without any); correct those values"
+                )
+            warnings.warn(f"{where}: {not_numbers_message(name, int(bad.sum()), examples)}", DataWarning, stacklevel=3)
+        elif np.isnan(numbers).any() and not imputes:
+            raise DataError(
+                f"{where}: column {name!r} has {int(np.isnan(numbers).sum())} missing value(s) and the model cannot "
+                "fill in gaps (it was trained without any); fill them in"
+            )
+        frame[name] = numbers
+    empty = [name for name in used if frame[name].isna().all()]
+    if empty:
+        warnings.warn(
+            f"{where}: column(s) without any value: {', '.join(empty[:10])}; "
+            "the model fills them in as it learned to fill gaps",
+            DataWarning,
+            stacklevel=3,
+        )
+    return frame
 
 
 def _check_classes(target: np.ndarray) -> None:

@@ -78,7 +78,7 @@ def _column(name: str, column: pd.Series, entry: dict[str, Any], alpha: float) -
 
 
 def _numeric(column: pd.Series, entry: dict[str, Any], kind: str) -> dict[str, Any]:
-    numbers = as_numbers(column, kind)
+    numbers = as_numbers(column, kind, entry.get("decimal", "."))
     not_numbers = int((np.isnan(numbers) & column.notna().to_numpy()).sum())
     values = numbers[np.isfinite(numbers)]
     result: dict[str, Any] = {"test": "ks", "not_numbers": not_numbers} if not_numbers else {"test": "ks"}

@@ -5,6 +5,7 @@
     ├── CatalogError              malformed catalog, or one its classes refuse (names the file and the operator)
     ├── ConfigError               an invalid setting, or one the task or target cannot take (scorer, cv)
     ├── SchedulerError            a Dask scheduler that cannot be reached
+    │   └── SchedulerLost         the scheduler, connection or cluster went away mid-search (the run is saved)
     ├── RunDirError               a run directory that exists, is incomplete, damaged, is not ours, or in use
     │   └── WriteError            a file that could not be written (disk full, file-size limit, I/O, read-only)
     ├── SearchError               a search that evaluated no pipeline successfully
@@ -39,6 +40,10 @@ class ConfigError(GPAutoMLError, ValueError):
 
 class SchedulerError(GPAutoMLError, ConnectionError):
     exit_code = 5
+
+
+class SchedulerLost(SchedulerError):
+    """Raised by ``fit``/``resume`` after the run was saved: the estimator holds the best so far."""
 
 
 class RunDirError(GPAutoMLError, OSError):

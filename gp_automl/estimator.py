@@ -23,14 +23,16 @@ from gp_automl.cv import check_scoring_for_target
 from gp_automl.data import (
     CLASSIFICATION,
     REGRESSION,
+    decimal_hint,
     prediction_frame,
     prepare,
     read_options,
     read_table,
     split_target,
 )
-from gp_automl.errors import ConfigError, DataError, RunDirError, SearchError, WriteError
+from gp_automl.errors import ConfigError, DataError, RunDirError, SchedulerLost, SearchError, WriteError
 from gp_automl.fingerprint import write_fingerprint
+from gp_automl.front import columns_read
 from gp_automl.outputs import check_output
 from gp_automl.progress import Progress
 from gp_automl.results import PipelineContext, evaluations_frame, export_script, front_frame, script_info
@@ -77,6 +79,7 @@ class _GPBase(BaseEstimator):
         allow_modules=(),
         security=None,
         early_rejection=True,
+        max_eval_memory="auto",
     ):
         self.generations = generations
         self.population_size = population_size
@@ -96,6 +99,7 @@ class _GPBase(BaseEstimator):
         self.allow_modules = allow_modules
         self.security = security
         self.early_rejection = early_rejection
+        self.max_eval_memory = max_eval_memory
 
     _default_scoring = ""
 
@@ -113,7 +117,8 @@ class _GPBase(BaseEstimator):
         params = self.get_params()
         params["scoring"] = params["scoring"] or self._default_scoring
         settings = make_settings(params, self._task)
-        dataset = prepare(X, y, self._task, settings.cv)
+        decimal = decimal_hint(read_options(data_path)) if data_path else "."
+        dataset = prepare(X, y, self._task, settings.cv, decimal)
         check_scoring_for_target(settings.scoring, self._task, dataset.y)
         catalog = load_catalog(settings.operators, self._task, settings.allow_modules)
         run_dir = RunDir(settings.checkpoint_dir) if settings.checkpoint_dir else None
@@ -189,6 +194,8 @@ class _GPBase(BaseEstimator):
         self.pareto_front_ = front_frame(archive, self.pipeline_context_)
         status = "failed" if best is None else ("interrupted" if outcome.reason == INTERRUPTED else "finished")
         totals = _add_session(self.run_info_, outcome)
+        if outcome.lost:
+            status = "interrupted"  # by the cluster, not the search: resumable, even before any success
         self.run_info_.update(
             status=status,
             stop_reason=outcome.reason,
@@ -196,13 +203,16 @@ class _GPBase(BaseEstimator):
             evaluations=len(archive),
             evaluated_this_session=outcome.evaluated_now,
             **totals,
-            failures=archive.failures,
+            failures=archive.failures,  # errors, timeouts and out of memory
+            out_of_memory=archive.out_of_memory,
             rejected_early=archive.rejected,
             finished=_now(),
         )
         if best is None:
             if run_dir:
                 run_dir.write_json(RUN_JSON, self.run_info_)
+            if outcome.lost:
+                raise _resumable(outcome.lost, run_dir, settings.scheduler)
             errors = self.evaluations_["error"].dropna().unique()[:3]
             raise SearchError(
                 f"no pipeline was evaluated successfully ({len(archive)} tried); first errors: {'; '.join(errors)}"
@@ -217,6 +227,7 @@ class _GPBase(BaseEstimator):
         if self._task == CLASSIFICATION:
             self.classes_ = self.fitted_pipeline_.classes_
         self.run_info_.update(best_key=best.tree.key, best_score=best.result.score)
+        self.run_info_["data"]["used"] = columns_read(dataset.typing, best.tree.data_leaves())
         self._progress.say(
             f"stopped by {outcome.reason}; best pipeline (CV {settings.scoring} "
             f"{best.result.score:.4f}): {best.tree.key}"
@@ -228,6 +239,8 @@ class _GPBase(BaseEstimator):
             run_dir.write_text(BEST_PIPELINE, self._script(data_path, self.run_info_.get("target")))
             run_dir.write_json(RUN_JSON, self.run_info_)
             self._progress.say(f"run directory: {run_dir.path}")
+        if outcome.lost:
+            raise _resumable(outcome.lost, run_dir, settings.scheduler)
 
     def _run_info(self, settings, dataset, catalog, seed, data_path, n_workers) -> dict:
         return {
@@ -278,7 +291,7 @@ class _GPBase(BaseEstimator):
         """New rows laid out as in training (extra columns ignored, dropped ones optional)."""
         check_is_fitted(self, "fitted_pipeline_")
         info = self.run_info_["data"]
-        return prediction_frame(X, info["features"], info["used"])[0]
+        return prediction_frame(X, info["features"], info["used"], columns=info.get("columns"))[0]
 
     def predict(self, X):
         """Predictions in the original labels (strings, booleans, ...) for classification."""
@@ -391,6 +404,16 @@ def _add_session(info: dict, outcome) -> dict:
         "busy_worker_seconds": round(busy, 3),
         "worker_utilization": round(busy / available_total, 4) if available_total > 0 else 0.0,
     }
+
+
+def _resumable(lost: SchedulerLost, run_dir: RunDir | None, scheduler) -> SchedulerLost:
+    """The loss, saying how to go on: raised after the run directory and the estimator hold what they can."""
+    if run_dir is None:
+        return SchedulerLost(
+            f"{lost}; without a checkpoint_dir the search cannot be resumed (the best so far is fitted)"
+        )
+    again = "" if scheduler is None else " --scheduler ADDRESS"
+    return SchedulerLost(f"{lost}; the run is saved: resume with `gp-automl resume {run_dir.path}{again}`")
 
 
 def _now() -> str:

@@ -20,8 +20,9 @@ from threadpoolctl import threadpool_limits
 from gp_automl.build import Fronts, build_pipeline, preload
 from gp_automl.cv import Folds, scorer
 from gp_automl.isolate import run_with_limit
+from gp_automl.memory import allowance
 from gp_automl.rejection import Bar
-from gp_automl.result import ERROR, OK, REJECTED, EvalResult
+from gp_automl.result import ERROR, MEMORY, OK, REJECTED, EvalResult
 from gp_automl.space import Catalog
 from gp_automl.tree import PipelineTree
 
@@ -38,12 +39,14 @@ class EvalContext:
     random_state: int | None
     fronts: Fronts = field(default_factory=dict)
     limit_s: float | None = None  # hard per-pipeline time limit
+    max_memory: int | str | None = None  # max_eval_memory: bytes, "auto" (resolved on the worker) or no limit
 
 
 def evaluate_with_limit(tree: PipelineTree, context: EvalContext, bar: Bar | None = None) -> EvalResult:
-    """The task the executors run: ``evaluate`` in a child process stopped at ``context.limit_s``."""
+    """The task the executors run: ``evaluate`` in a child process stopped at ``context.limit_s`` and
+    held to its memory allowance."""
     preload(context.catalog, context.fronts)
-    return run_with_limit(lambda: evaluate(tree, context, bar), tree, context.limit_s)
+    return run_with_limit(lambda: evaluate(tree, context, bar), tree, context.limit_s, allowance(context.max_memory))
 
 
 def evaluate(tree: PipelineTree, context: EvalContext, bar: Bar | None = None) -> EvalResult:
@@ -86,7 +89,7 @@ def evaluate(tree: PipelineTree, context: EvalContext, bar: Bar | None = None) -
     except Exception as exc:  # noqa: BLE001 - a failing pipeline is a result, not a crash
         return EvalResult(
             key=tree.key,
-            status=ERROR,
+            status=MEMORY if isinstance(exc, MemoryError) else ERROR,
             complexity=tree.complexity,
             seconds=time.perf_counter() - started,
             error=_describe(exc),

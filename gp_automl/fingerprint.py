@@ -21,6 +21,7 @@ from gp_automl.columns import CATEGORICAL, DATETIME, NUMERIC, ColumnTyping
 from gp_automl.columns import _as_text as category_text  # the text form predict compares categories in
 from gp_automl.errors import RunDirError
 from gp_automl.rundir import RunDir, atomic_write_text
+from gp_automl.steps import ParseNumbers
 
 FINGERPRINT = "fingerprint.json"
 FORMAT = 1
@@ -51,24 +52,28 @@ def read_fingerprint(run_dir: RunDir) -> dict[str, Any]:
 def data_fingerprint(frame: pd.DataFrame, typing: ColumnTyping) -> dict[str, Any]:
     """The fingerprint of the feature table ``frame`` as typed by ``typing`` (JSON-ready)."""
     columns = {}
+    marks = dict(typing.numbers)
     for name, kind in typing.kinds:
         column = frame[name]
         entry: dict[str, Any] = {"kind": kind, "missing_rate": _rate(column.isna().sum(), len(column))}
+        if name in marks:
+            entry["decimal"] = marks[name]
         if kind in (NUMERIC, DATETIME):
-            entry.update(_numeric(as_numbers(column, kind)))
+            entry.update(_numeric(as_numbers(column, kind, marks.get(name, "."))))
         elif kind == CATEGORICAL:
             entry.update(_categorical(column))
         columns[name] = entry
     return {"format": FORMAT, "rows": int(len(frame)), "columns": columns}
 
 
-def as_numbers(column: pd.Series, kind: str) -> np.ndarray:
-    """A numeric or date column as float64 (dates as seconds since 1970); what is neither is NaN."""
+def as_numbers(column: pd.Series, kind: str, decimal: str = ".") -> np.ndarray:
+    """A numeric or date column as float64 (dates as seconds since 1970); what is neither is NaN.
+    Numbers written as text (``12,345``, ``3.4%``) are read as at fit, by ``ParseNumbers``."""
     if kind == DATETIME:
         stamps = pd.to_datetime(column, errors="coerce", utc=True, format="mixed")
         seconds = (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
         return seconds.to_numpy(dtype=np.float64, na_value=np.nan)
-    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return ParseNumbers.parse(column, decimal)[0]
 
 
 def bin_shares(values: np.ndarray, edges: list[float]) -> np.ndarray:

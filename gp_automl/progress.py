@@ -81,8 +81,9 @@ class Progress:
         best = archive.best()
         parts = [
             f"best {best.result.score:.4f} {best.tree.key[:60]}" if best else "best none yet",
-            f"failed {archive.failures - archive.timeouts}",
+            f"failed {archive.failures - archive.timeouts - archive.out_of_memory}",
             f"timed out {archive.timeouts}",
+            f"out of memory {archive.out_of_memory}",
             f"rejected early {archive.rejected}",
             f"front {len(archive.front())}",
             f"workers {self.utilization():.0%} busy",

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gp_automl.columns import ID, NUMERIC, unseen_categories
+from gp_automl.columns import ID, unseen_categories
 from gp_automl.data import CLASSIFICATION, prediction_frame
 from gp_automl.errors import DataError, WriteError
 from gp_automl.rundir import write_failed
@@ -38,34 +38,16 @@ class ModelRows:
 def model_rows(frame: pd.DataFrame, info: dict, where: str) -> ModelRows:
     """``frame`` (a raw table) as rows the run's model takes; ``info`` is run.json.
 
-    A DataError names the column at fault: one the model needs and ``frame`` lacks, or a column
-    that held numbers in training and holds something else here."""
+    Numbers are read and checked as at fit (``data.prediction_frame`` with the training typing);
+    categories are matched to the kind of value training had. A DataError names the column at
+    fault."""
     data = info["data"]
     if info.get("target") in frame.columns:
         frame = frame.drop(columns=[info["target"]])
     used = data.get("used", data["features"])
-    rows, extra = prediction_frame(frame, data["features"], used, where=where)
-    _check_numbers(rows, data.get("columns", {}).get("kinds", {}), used, where)
+    rows, extra = prediction_frame(frame, data["features"], used, where=where, columns=data.get("columns"))
     _match_categories(rows, data.get("categories", {}), used, where)
     return ModelRows(rows, extra, unseen_categories(rows, data.get("categories", {})))
-
-
-def _check_numbers(rows: pd.DataFrame, kinds: dict[str, str], used: list[str], where: str) -> None:
-    """A column that held numbers in training must hold numbers (or gaps) now: the model's
-    imputers and scalers cannot take text, and the user should hear which column has it."""
-    for name in used:
-        if kinds.get(name) != NUMERIC or rows[name].dtype.kind in "iufb":
-            continue
-        values = rows[name]
-        numbers = pd.to_numeric(values, errors="coerce")
-        bad = numbers.isna() & values.notna()
-        if bad.any():
-            examples = ", ".join(repr(str(v)) for v in dict.fromkeys(values[bad].tolist()[:50]))
-            raise DataError(
-                f"{where}: column {name!r} held numbers in training, but {int(bad.sum())} value(s) here are not "
-                f"numbers (e.g. {examples[:120]}); send numbers or leave the value empty"
-            )
-        rows[name] = numbers.astype(np.float64)
 
 
 _TRUTH = {"true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import Protocol
 
 from gp_automl.evaluate import EvalContext
@@ -18,6 +19,9 @@ from gp_automl.tree import PipelineTree
 
 StopCheck = Callable[[], bool]
 POLL_S = 0.5  # how often a wait for results checks the deadline and stop requests
+# Trees submitted per worker at a time: one running, one queued so that no worker waits for the
+# driver; more would only sit in the scheduler's queue and be cancelled at a stop.
+IN_FLIGHT_PER_WORKER = 2
 
 
 def never_stop() -> bool:
@@ -60,16 +64,32 @@ def evaluate_all(
 ) -> Iterator[EvalResult]:
     """One result per tree in completion order; stops, cancelling the rest, at ``deadline``
     (a ``time.monotonic()`` value) or as soon as ``should_stop()`` says so. ``bar_for`` gives the
-    bar a tree must keep up with to be evaluated on every fold (see ``rejection``)."""
-    for tree in trees:
-        executor.submit(tree, bar_for(tree))
+    bar a tree must keep up with to be evaluated on every fold (see ``rejection``).
+
+    ``trees`` are taken as workers free up, ``IN_FLIGHT_PER_WORKER`` per worker, so they may be
+    drawn lazily: a large generation is never built, submitted or cancelled as a whole, and its
+    first results come back while the rest is still being drawn."""
+    pending = iter(trees)
+
+    def stopping() -> bool:
+        return should_stop() or (deadline is not None and time.monotonic() >= deadline)
+
+    def top_up() -> None:
+        room = max(1, round(IN_FLIGHT_PER_WORKER * executor.n_workers)) - executor.in_flight
+        for tree in islice(pending, max(0, room)):
+            if stopping():
+                return
+            executor.submit(tree, bar_for(tree))
+
     try:
+        top_up()
         while executor.in_flight:
-            if should_stop() or (deadline is not None and time.monotonic() >= deadline):
+            if stopping():
                 return
             results = executor.results(poll_wait(deadline))
             if should_stop():
                 return  # results of evaluations the stop itself cut short are not results
             yield from results
+            top_up()
     finally:
         executor.cancel_all()

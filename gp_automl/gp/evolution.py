@@ -9,6 +9,7 @@ seed fixes the search and the generator's state can be checkpointed.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Iterator
 from typing import NamedTuple, Protocol
 
 from deap import tools
@@ -72,22 +73,35 @@ class Evolution:
     def initial_trees(self, count: int, seen: KeySet) -> list[PipelineTree]:
         """The catalog's start pipelines not yet seen, then random trees: a first generation that
         already holds well-tried models, so the first minutes give a good one."""
+        start = self.start_trees(count, seen)
+        return start + self.random_trees(count - len(start), seen)
+
+    def start_trees(self, count: int, seen: KeySet) -> list[PipelineTree]:
+        """Up to ``count`` of the catalog's start pipelines not in ``seen`` (which is updated)."""
         start = [tree for tree in self.primitives.catalog.start if tree.key not in seen][:count]
         for tree in start:
             seen.add(tree.key)
-        return start + self.random_trees(count - len(start), seen)
+        return start
 
     def random_trees(self, count: int, seen: KeySet, max_tries: int = 50) -> list[PipelineTree]:
         """``count`` new trees whose keys are not in ``seen`` (which is updated)."""
-        trees: list[PipelineTree] = []
+        return list(self.iter_random_trees(count, seen, max_tries))
+
+    def iter_random_trees(
+        self, count: int, seen: KeySet, max_tries: int = 50, stop: Callable[[], bool] = lambda: False
+    ) -> Iterator[PipelineTree]:
+        """``random_trees`` one at a time, drawn as they are asked for, so a large generation is never
+        held before it is submitted; ends early once ``stop()`` says so. The same trees in the same
+        order as ``random_trees``: the generator's draws do not depend on how fast they are taken."""
+        found = 0
         for _ in range(count * max_tries):
-            if len(trees) == count:
-                break
+            if found == count or stop():
+                return
             tree = self.random_tree()
             if tree.key not in seen:
                 seen.add(tree.key)
-                trees.append(tree)
-        return trees
+                found += 1
+                yield tree
 
     def survivors(self, scored: list[Scored], count: int) -> list[Scored]:
         """NSGA-II truncation: non-dominated fronts first, crowding distance within the last one."""

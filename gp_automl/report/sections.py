@@ -19,6 +19,7 @@ from gp_automl.front import fronts_from_run
 from gp_automl.report.explain import HeldOut, TrainingData, column_summary, held_out
 from gp_automl.report.html import Markup, code, facts, image, note, paragraph, table
 from gp_automl.report.state import RunState
+from gp_automl.result import FAILED
 from gp_automl.results import export_script, script_info
 from gp_automl.tree import PipelineTree, parse
 
@@ -55,6 +56,7 @@ def summary(state: RunState, now: float | None = None) -> Section:
             "evaluations",
             f"{len(evaluations)} in {_generations(evaluations)} generation(s):"
             f" {counts.get('ok', 0)} ok, {counts.get('error', 0)} failed, {counts.get('timeout', 0)} timed out,"
+            f" {counts.get('memory', 0)} out of memory,"
             f" {counts.get('rejected', 0)} rejected early (clear losers after their first folds)",
         ),
         ("workers", info.get("n_workers", "?")),
@@ -64,7 +66,7 @@ def summary(state: RunState, now: float | None = None) -> Section:
     parts = [facts(pairs)]
     if state.in_progress:
         parts.insert(0, note(_progress_note(state, now or time.time())))
-    failed = evaluations[evaluations["status"].isin(["error", "timeout"])]
+    failed = evaluations[evaluations["status"].isin(FAILED)]
     if len(failed):
         errors = (
             failed.assign(error=failed["error"].str.slice(0, 160))

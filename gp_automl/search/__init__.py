@@ -1,6 +1,6 @@
 """Search loops: where variation (gp/) meets evaluation (executor/)."""
 
-from gp_automl.search.budget import EARLY_STOP, EXHAUSTED, GENERATIONS, INTERRUPTED, TIME, Budget
+from gp_automl.search.budget import EARLY_STOP, EXHAUSTED, GENERATIONS, INTERRUPTED, SCHEDULER_LOST, TIME, Budget
 from gp_automl.search.generational import GenerationalSearch, RandomSearch
 from gp_automl.search.hooks import Hooks
 from gp_automl.search.steady import SteadyStateSearch
@@ -10,6 +10,7 @@ __all__ = [
     "EXHAUSTED",
     "GENERATIONS",
     "INTERRUPTED",
+    "SCHEDULER_LOST",
     "TIME",
     "Budget",
     "GenerationalSearch",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 TIME, GENERATIONS, EARLY_STOP = "max_time_mins", "generations", "early_stop"
 EXHAUSTED = "search_space_exhausted"
 INTERRUPTED = "interrupted"
+SCHEDULER_LOST = "scheduler lost"  # the scheduler or cluster went away; the run is saved for a resume
 
 
 @dataclass

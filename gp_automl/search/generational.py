@@ -13,10 +13,13 @@ an uninterrupted one would.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 
 from gp_automl.archive import KeysBefore
 from gp_automl.checkpoint import SearchState
+from gp_automl.errors import SchedulerLost
 from gp_automl.executor import evaluate_all
 from gp_automl.gp import Scored
 from gp_automl.rejection import Bars
@@ -66,7 +69,11 @@ class GenerationalSearch(SearchLoop):
         self, generation: int, population: list[Scored], children: list[PipelineTree]
     ) -> tuple[list[Scored], str | None]:
         """Evaluate the children, keep the survivors, checkpoint; or say why the search must stop."""
-        scored, complete = self._evaluate(children, generation, population, self._bars(population))
+        try:
+            scored, complete = self._evaluate(children, generation, population, self._bars(population))
+        except SchedulerLost:  # the children not logged stay pending: a resume evaluates just those
+            self._checkpoint(generation, population, pending=children)
+            raise
         if not complete:  # stopped part-way: a resume goes on with the children not evaluated yet
             self._checkpoint(generation, population, pending=children)
             return population, INTERRUPTED if self.budget.interrupted else TIME
@@ -79,47 +86,64 @@ class GenerationalSearch(SearchLoop):
     def _initial_population(self, seen: KeysBefore) -> tuple[list[Scored], bool]:
         # Keep drawing until something works: a population of failures cannot breed.
         while seen.drawn < 50 * self.population_size:
-            trees = self.evolution.initial_trees(self.population_size, seen)
+            starts = self.evolution.start_trees(self.population_size, seen)
             bars = Bars()
-            starts = [tree for tree in trees if tree.key in self.evolution.start_keys]
             if starts and self.early_rejection:  # the start pipelines first: they set the bars for the rest
                 scored, complete = self._evaluate(starts, 0)
                 if not complete:
                     return scored, complete
                 bars = self._bars(scored)
-            population, complete = self._evaluate(trees, 0, bars=bars)
-            if population or not complete or not trees or self.budget.stop_reason(0) is not None:
+            # drawn as submitted, and not past a stop: a large first generation is never built in full up front
+            drawn_before = seen.drawn - len(starts)
+            drawn = self.evolution.iter_random_trees(self.population_size - len(starts), seen, stop=self._stopping)
+            population, complete = self._evaluate(chain(starts, drawn), 0, bars=bars)
+            if population or not complete or seen.drawn == drawn_before or self.budget.stop_reason(0) is not None:
                 return population, complete
         return [], True
 
+    def _stopping(self) -> bool:
+        deadline = self.budget.deadline
+        return self.budget.interrupted or (deadline is not None and time.monotonic() >= deadline)
+
     def _evaluate(
         self,
-        trees: list[PipelineTree],
+        trees: Iterable[PipelineTree],
         generation: int,
         population: list[Scored] | None = None,
         bars: Bars | None = None,
     ) -> tuple[list[Scored], bool]:
         """Evaluate in parallel (logged results are reused, not recomputed); return the successful
-        ones in the order of ``trees`` (determinism), and whether every tree got a result. With a
-        ``population`` (not for the initial one), checkpoint every ``checkpoint_interval`` seconds.
+        ones in the order of ``trees`` (determinism), and whether every tree got a result. ``trees``
+        may be drawn lazily: each is submitted as it comes, and a stop ends the drawing too. With a
+        ``population`` (not for the initial one; ``trees`` is then a list, the whole generation, which
+        a resume evaluates), checkpoint every ``checkpoint_interval`` seconds.
         ``bars`` (fixed before any result comes in, for determinism) stop hopeless trees early."""
-        by_key = {tree.key: tree for tree in trees}
-        todo = [tree for tree in trees if tree.key not in self.archive]
+        taken: dict[str, PipelineTree] = {}  # key -> tree, in the order of ``trees``
+        drawn_all = False
+
+        def todo() -> Iterator[PipelineTree]:
+            nonlocal drawn_all
+            for tree in trees:
+                taken[tree.key] = tree
+                if tree.key not in self.archive:
+                    yield tree
+            drawn_all = True
+
         bars = bars or Bars()
         for result in evaluate_all(
             self.executor,
-            todo,
+            todo(),
             self.budget.deadline,
             lambda: self.budget.interrupted,
             lambda tree: bars.for_complexity(tree.complexity),
         ):
-            self.hooks.on_result(self.archive.add(by_key[result.key], result, generation))
-            if population is not None and self._checkpoint_due():
+            self.hooks.on_result(self.archive.add(taken[result.key], result, generation))
+            if population is not None and self._checkpoint_due():  # then ``trees`` is the generation's list
                 self._checkpoint(generation, population, pending=trees)
-        results = [self.archive.result(tree.key) for tree in trees]
-        pairs = zip(trees, results, strict=True)
+        results = [self.archive.result(key) for key in taken]
+        pairs = zip(taken.values(), results, strict=True)
         scored = [Scored(tree, result.score) for tree, result in pairs if result and result.ok]
-        return scored, all(results)
+        return scored, drawn_all and all(results)
 
     def _checkpoint(self, generation: int, population: list[Scored], pending: list[PipelineTree] = ()) -> None:
         self._save(generation, population, (tree.key for tree in pending))

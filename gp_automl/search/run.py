@@ -9,19 +9,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dask.utils import format_bytes
+
 from gp_automl.allocator import fix_malloc_thresholds
 from gp_automl.archive import Archive, Entry
 from gp_automl.checkpoint import CHECKPOINT, SearchState, load_checkpoint, save_checkpoint
-from gp_automl.config import ASYNC, GENERATIONAL, RANDOM
+from gp_automl.config import ASYNC, AUTO, GENERATIONAL, RANDOM
 from gp_automl.cv import make_folds
 from gp_automl.data import Dataset
+from gp_automl.errors import SchedulerLost
 from gp_automl.evaluate import EvalContext
 from gp_automl.executor import make_executor
 from gp_automl.gp import Evolution
 from gp_automl.journal import EVALUATION_LOG, EvaluationLog
 from gp_automl.progress import Progress
 from gp_automl.rundir import RUN_JSON, SEARCH_LOG, RunDir
-from gp_automl.search.budget import Budget
+from gp_automl.search.budget import SCHEDULER_LOST, Budget
 from gp_automl.search.generational import GenerationalSearch, RandomSearch
 from gp_automl.search.hooks import Hooks
 from gp_automl.search.signals import graceful_stop
@@ -43,6 +46,7 @@ class SearchOutcome:
     utilization: float  # busy worker-seconds / available worker-seconds, this session
     driver_cpu: float  # CPU seconds of the driver process during the loop (with a LocalCluster: its scheduler too)
     evaluating: float  # wall seconds from workers ready to the loop's end, this session (no start-up)
+    lost: SchedulerLost | None = None  # why the loop stopped when ``reason`` is SCHEDULER_LOST
 
 
 def run_search(
@@ -59,16 +63,20 @@ def run_search(
     seed = settings.random_state if settings.random_state is not None else rng.randrange(2**31)
     folds = make_folds(settings.task, settings.cv, seed, dataset.X, dataset.y)
     limit_s = settings.eval_limit_s()
-    context = EvalContext(dataset.X, dataset.y, folds, settings.scoring, catalog, seed, dataset.front, limit_s=limit_s)
+    context = EvalContext(
+        dataset.X, dataset.y, folds, settings.scoring, catalog, seed, dataset.front, limit_s, settings.max_eval_memory
+    )
     evolution = Evolution(
         catalog, settings.max_depth, settings.max_complexity, rng=rng, data_leaves=dataset.data_leaves
     )
     budget = Budget(settings.max_time_mins, settings.generations, settings.early_stop)
     fix_malloc_thresholds()  # the driver (with a LocalCluster, its scheduler too) runs for hours
     say = progress.say
-    with make_executor(settings.scheduler, settings.n_workers, settings.security) as executor:
+    lost = None
+    with make_executor(settings.scheduler, settings.n_workers, settings.security, say) as executor:
         say(f"evaluating on {executor.description}")
         say("limit per pipeline: none" if limit_s is None else f"limit per pipeline: {limit_s:g} s")
+        say(f"memory per pipeline: {_memory_text(settings.max_eval_memory)}")
         archive = _open_archive(run_dir, resuming, progress)
         try:
             start = _restore(run_dir, archive, budget, say) if resuming else None
@@ -111,7 +119,11 @@ def run_search(
                 )
 
             with graceful_stop(request_stop):
-                reason = search.run(start)
+                try:
+                    reason = search.run(start)
+                except SchedulerLost as exc:  # the loop checkpointed what was lost as pending
+                    reason, lost = SCHEDULER_LOST, exc
+                    say(f"{exc}; stopping")
             elapsed, utilization = budget.elapsed(), progress.utilization()
             driver_cpu = time.process_time() - cpu_started
             evaluating = time.monotonic() - progress.started
@@ -119,8 +131,17 @@ def run_search(
             archive.close()
             raise
     return SearchOutcome(
-        archive, reason, budget, seed, executor.n_workers, evaluated_now, elapsed, utilization, driver_cpu, evaluating
-    )
+        archive, reason, budget, seed, executor.n_workers, evaluated_now, elapsed, utilization, driver_cpu, evaluating,
+        lost,
+    )  # fmt: skip
+
+
+def _memory_text(max_eval_memory: int | str | None) -> str:
+    if max_eval_memory is None:
+        return "no limit"
+    if max_eval_memory == AUTO:
+        return "auto (the worker's memory limit, less what it holds)"
+    return f"{format_bytes(max_eval_memory)} besides what it shares with its worker"
 
 
 def _open_archive(run_dir: RunDir | None, resuming: bool, progress: Progress) -> Archive:

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 from gp_automl.checkpoint import SearchState
+from gp_automl.errors import SchedulerLost
 from gp_automl.executor.base import poll_wait
 from gp_automl.gp import Scored
 from gp_automl.result import EvalResult
@@ -48,7 +49,11 @@ class SteadyStateSearch(SearchLoop):
                 self._fill()
                 if not self._in_flight:
                     return self._stalled()
-                results = self.executor.results(poll_wait(self.budget.deadline))
+                try:
+                    results = self.executor.results(poll_wait(self.budget.deadline))
+                except SchedulerLost:  # what was in flight stays pending: a resume submits it again
+                    self._checkpoint()
+                    raise
                 if self.budget.interrupted:
                     continue  # results of evaluations the stop itself cut short are not results
                 for result in results:

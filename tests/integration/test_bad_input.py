@@ -21,7 +21,7 @@ OK_ROWS = "".join(f"{i},{'ab'[i % 2]},{i % 2}\n" for i in range(12))
         (b"a,b,target\n" + "".join(f"{i},x,1\n" for i in range(12)).encode(), "single class ("),
         (b"a,b,target\n" + OK_ROWS.encode() + b"inf,a,1\n", "infinite values in column(s): a"),
         (b"a,a,target\n" + OK_ROWS.encode(), "duplicate column names: a"),
-        (b"a,b,target\n" + OK_ROWS.encode() + "1,G\u00f6teborg,0\n".encode("latin-1"), "is not UTF-8 text"),
+        (b"a,b,target\n" + OK_ROWS.encode() + b"1,\x00\x01,0\n", "is not a text file (it holds NUL bytes)"),
     ],
     ids=[
         "missing-file",
@@ -32,7 +32,7 @@ OK_ROWS = "".join(f"{i},{'ab'[i % 2]},{i % 2}\n" for i in range(12))
         "one-class",
         "inf-values",
         "duplicate-columns",
-        "not-utf8",
+        "binary",
     ],
 )
 def test_bad_training_data(tmp_path, content, fragment):

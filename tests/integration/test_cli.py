@@ -75,6 +75,7 @@ def test_fit_writes_a_complete_run_directory(run_dir):
         "gp_automl 0.1.0: classification",
         "evaluating on LocalCluster",
         "limit per pipeline: 300 s",  # max_eval_time_mins="auto" without a time budget: 5 minutes
+        "memory per pipeline: auto",
         "generation 2: 24 evaluated",
         "rejected early",
         "stopped by generations",

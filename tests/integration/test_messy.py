@@ -40,12 +40,13 @@ def test_fit_reports_column_choices_and_dropped_rows(messy_run):
     info = json.loads((out / "run.json").read_text())
     data = info["data"]
     assert data["dropped_target_rows"] == 5 and data["rows"] == 395
-    assert set(data["dropped"]) == {"customer_id", "notes", "country"}
+    assert set(data["dropped"]) == {"customer_id", "country"}  # notes: free text, TF-IDF in the *_text fronts
     kinds = data["columns"]["kinds"]
     assert kinds["signup_date"] == "datetime" and kinds["plan"] == "categorical" and kinds["age"] == "numeric"
-    assert data["data_leaves"] == ["X", "X_mean", "X_ordinal", "X_ordinal_mean"]
+    plain = ["X", "X_mean", "X_ordinal", "X_ordinal_mean"]
+    assert sorted(data["data_leaves"]) == sorted(plain + [f"{leaf}_text" for leaf in plain])
     log = (out / "search.log").read_text()
-    assert "dropped column 'notes': free text" in log and "1 datetime column(s): signup_date" in log
+    assert "1 text column(s): notes: TF-IDF words" in log and "1 datetime column(s): signup_date" in log
     evaluations = pd.read_csv(out / "evaluations.csv")
     assert evaluations["status"].isin(["ok", "rejected"]).all()  # no failures
     leaves = set(evaluations["key"].str.findall(r"\bX(?:_\w+)?\b").sum())
@@ -71,7 +72,10 @@ def test_predict_new_rows_with_unseen_categories(messy_run, tmp_path):
     out, _ = messy_run
     new = pd.read_csv(MESSY_NEW)
     assert {"enterprise"} <= set(new["plan"]) and {"Atlantis"} <= set(new["region"])
-    new.drop(columns=["customer_id", "notes"]).to_csv(tmp_path / "new.csv", index=False)  # unused: may be absent
+    used = json.loads((out / "run.json").read_text())["data"]["used"]  # notes only if the winner reads text
+    unused = [c for c in ("customer_id", "notes") if c not in used]
+    assert "customer_id" in unused
+    new.drop(columns=unused).to_csv(tmp_path / "new.csv", index=False)  # unused: may be absent
     run = cli("predict", out, tmp_path / "new.csv", "--proba", "-o", tmp_path / "predictions.csv")
     assert run.returncode == 0, run.stderr
     assert "ignoring column(s) not used in training: campaign" in run.stderr

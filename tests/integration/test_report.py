@@ -119,7 +119,7 @@ def test_report_of_a_finished_run_has_every_section_and_inline_images(finished_r
     assert ok + rejected == 16 and ok > 0
     for fragment in [
         "finished",
-        f"16 in 2 generation(s): {ok} ok, 0 failed, 0 timed out, {rejected} rejected early",
+        f"16 in 2 generation(s): {ok} ok, 0 failed, 0 timed out, 0 out of memory, {rejected} rejected early",
         "worker utilization",
         f"{estimator.best_score_:.4f} ±",
         "def make_pipeline():",
@@ -226,7 +226,7 @@ def test_a_run_without_reachable_data_says_so_in_place(finished_run, tmp_path):
             )
     text = assert_complete(parse_report(write_report(moved)), images=2)  # front and convergence only
     assert text.count("Not available: the training data could not be read: data file") == 3
-    assert f"19 in 2 generation(s): {ok} ok, 2 failed, 1 timed out, {rejected} rejected early" in text
+    assert f"19 in 2 generation(s): {ok} ok, 2 failed, 1 timed out, 0 out of memory, {rejected} rejected early" in text
     assert "Most frequent failures" in text and "ValueError: <bad> input" in text  # parsed text: it was escaped
 
     changed = pd.read_csv(CANCER)
@@ -250,7 +250,9 @@ def test_pipelines_stopped_early_are_counted_apart_from_failures(finished_run, t
             (time.time(),),
         )
     text = assert_complete(parse_report(write_report(copy)), images=4)
-    assert f"17 in 2 generation(s): {ok} ok, 0 failed, 0 timed out, {rejected + 1} rejected early" in text
+    assert (
+        f"17 in 2 generation(s): {ok} ok, 0 failed, 0 timed out, 0 out of memory, {rejected + 1} rejected early" in text
+    )
     assert "Most frequent failures" not in text and "stopped after 1 of 3 folds" not in text
 
 

@@ -149,7 +149,7 @@ def test_schema_metadata_version_and_health(messy_run):
 
 ROW = {
     "signup_date": "2022-05-09", "age": 41, "monthly_fee": 43.4, "plan": "basic", "region": "north",
-    "paperless": True, "support_calls": 3,
+    "paperless": True, "support_calls": 3, "notes": "invoice app friendly", "customer_id": "C1",
 }  # fmt: skip
 
 

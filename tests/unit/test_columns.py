@@ -19,7 +19,7 @@ from gp_automl.columns import (
     infer_columns,
     unseen_categories,
 )
-from gp_automl.front import data_leaves, front_step, front_variants, fronts_from_run
+from gp_automl.front import columns_read, data_leaves, front_step, front_variants, fronts_from_run
 from gp_automl.space import load_catalog
 from gp_automl.tree import PipelineTree
 
@@ -66,7 +66,8 @@ def test_typing_round_trips_through_json_and_says_what_it_dropped(rng):
     stored = json.loads(json.dumps(typing.to_json(), sort_keys=True))  # as run.json stores it
     assert ColumnTyping.from_json(stored, list(frame.columns)) == typing
     text = "\n".join(typing.describe())
-    assert "dropped column 'note': free text" in text and "dropped column 'row': ID-like" in text
+    assert "1 text column(s): note: TF-IDF words" in text and "dropped column 'row': ID-like" in text
+    assert "note" not in typing.dropped
     assert "missing values in amount" in text
 
 
@@ -88,15 +89,20 @@ def test_every_front_variant_transforms_the_raw_table_to_finite_numbers(rng):
     frame = table(rng)
     frame.loc[::7, ["amount", "colour", "when"]] = np.nan
     variants = front_variants(infer_columns(frame))
-    assert set(variants) == {"X", "X_ordinal", "X_mean", "X_ordinal_mean"}
+    plain = {"X", "X_ordinal", "X_mean", "X_ordinal_mean"}
+    assert set(variants) == plain | {f"{leaf}_text" for leaf in plain}
     new = frame.head(5).copy()
     new.loc[0, "colour"] = "purple"  # never seen
-    new = new.drop(columns=["note", "row"])  # dropped columns may be absent
+    new.loc[1, "note"] = np.nan
+    new = new.drop(columns=["row"])  # dropped columns may be absent
     for leaf, plan in variants.items():
         step = instantiate(plan).fit(frame)
-        for rows in (frame, new):
+        widths = set()
+        for rows in (frame, new if leaf.endswith("_text") else new.drop(columns=["note"])):
             out = step.transform(rows)
             assert np.isfinite(out).all(), leaf
+            widths.add(out.shape[1])
+        assert len(widths) == 1, leaf
 
 
 def test_a_data_leaf_variant_puts_its_front_first_in_the_plan(rng):
@@ -127,3 +133,14 @@ def test_unseen_categories_are_named(rng):
     listed = category_values(frame, infer_columns(frame))
     new = pd.DataFrame({"colour": ["red", "mauve", None], "level": [1.0, 9.0, np.nan], "flag": [True, False, True]})
     assert unseen_categories(new, listed) == {"colour": ["mauve"], "level": ["9"]}
+
+
+def test_text_is_a_choice_beside_other_columns_and_always_used_alone(rng):
+    typing = infer_columns(table(rng))
+    assert columns_read(typing, {"X", "X_ordinal"}) == typing.used  # new rows may lack the text then
+    assert columns_read(typing, {"X", "X_ordinal_text"}) == [*typing.used, "note"]
+    alone = infer_columns(table(rng)[["note"]])
+    assert data_leaves(alone) == ("X",) and columns_read(alone, {"X"}) == ["note"]
+    step = instantiate(front_variants(alone)["X"]).fit(table(rng)[["note"]])
+    out = step.transform(pd.DataFrame({"note": ["customer said thing", None]}))
+    assert out.shape[0] == 2 and out[0].sum() > 0 and out[1].sum() == 0  # missing text: an empty document

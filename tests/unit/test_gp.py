@@ -167,3 +167,24 @@ def test_the_initial_population_begins_with_the_catalogs_start_pipelines(task):
     for tree in trees:
         assert_valid(tree, catalog, evolution)
     assert not {t.key for t in evolution.initial_trees(2, seen)} & {t.key for t in catalog.start}  # all seen now
+
+
+def test_trees_drawn_one_at_a_time_are_the_trees_drawn_at_once():
+    catalog = load_catalog("default", "classification")
+    at_once = Evolution(catalog, rng=random.Random(7)).initial_trees(300, set())
+    lazy = Evolution(catalog, rng=random.Random(7))
+    seen = set()
+    one_by_one = lazy.start_trees(300, seen) + list(lazy.iter_random_trees(300 - len(catalog.start), seen))
+    assert [t.key for t in one_by_one] == [t.key for t in at_once]
+
+
+def test_drawing_stops_when_asked_without_drawing_the_rest():
+    evolution = Evolution(load_catalog("light", "classification"), rng=random.Random(1))
+    drawn = []
+    trees = evolution.iter_random_trees(10_000, set(), stop=lambda: len(drawn) >= 5)
+    for tree in trees:
+        drawn.append(tree)
+    assert len(drawn) == 5
+    # nothing else was drawn: the generator is where the uninterrupted draw would be after 5 trees
+    again = Evolution(load_catalog("light", "classification"), rng=random.Random(1)).random_trees(6, set())
+    assert [t.key for t in drawn] == [t.key for t in again[:5]]
