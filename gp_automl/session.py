@@ -28,6 +28,7 @@ from gp_automl.config import BY_NAME, Settings, make_settings, stored_settings
 from gp_automl.cv import check_scoring_for_target
 from gp_automl.data import Dataset, decimal_hint, prepare, read_options, read_table, split_target
 from gp_automl.errors import ConfigError, DataError, RunDirError, SchedulerLost, SearchError, WriteError
+from gp_automl.fingerprint import write_fingerprint
 from gp_automl.front import columns_read
 from gp_automl.progress import Progress
 from gp_automl.results import PipelineContext, evaluations_frame, export_script, front_frame, script_info
@@ -90,6 +91,8 @@ class Session:
 
         def run_info(seed: int, n_workers: int) -> dict:
             record.update(self._run_info(dataset, catalog, seed, data_path, n_workers))
+            if run_dir is not None:  # written with run.json's first version: drift needs it, whatever follows
+                write_fingerprint(run_dir, dataset.X, dataset.typing)
             if previous:
                 record.update(started=previous["started"], resumed=[*previous.get("resumed", []), _now()])
                 record.update(_carried(previous))
