@@ -5,6 +5,7 @@ Errors become one line on stderr and an exit code."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import warnings
 from datetime import datetime
@@ -12,16 +13,28 @@ from pathlib import Path
 
 import pandas as pd
 
-from gp_automl.columns import unseen_categories
-from gp_automl.config import AS_PYTHON, AUTO, DEFAULTS, SETTINGS
+from gp_automl.config import AS_PYTHON, AUTO, DEFAULTS, SETTINGS, make_settings
 from gp_automl.dasklogs import dask_logs_to
-from gp_automl.data import CLASSIFICATION, infer_task, prediction_frame, read_table, split_target
-from gp_automl.errors import ConfigError, DataWarning, GPAutoMLError, RunDirError
-from gp_automl.estimator import GPClassifier, GPRegressor, resume
+from gp_automl.data import infer_task, read_table, split_target
+from gp_automl.drift import DRIFT_EXIT, compare
+from gp_automl.drift import table as drift_table
+from gp_automl.errors import ConfigError, DataError, DataWarning, GPAutoMLError, RunDirError
+from gp_automl.fingerprint import read_fingerprint
 from gp_automl.front import fronts_from_run
 from gp_automl.outputs import check_output, check_output_folder
 from gp_automl.results import PipelineContext, export_script, script_info
 from gp_automl.rundir import BEST_PIPELINE, PARETO_FRONT, SEARCH_LOG, RunDir, atomic_write_text
+from gp_automl.scoring import (
+    PREDICTION,
+    PROBABILITY_PREFIX,
+    id_columns,
+    is_scoring_log,
+    model_rows,
+    prediction_table,
+    read_scoring_log,
+)
+from gp_automl.serve import DEFAULT_HOST, DEFAULT_PORT
+from gp_automl.session import Fitted, Session, resume_session
 from gp_automl.space import load_catalog
 from gp_automl.tree import parse
 from gp_automl.version import __version__
@@ -61,6 +74,31 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("run_dir")
     predict.add_argument("data", help="CSV or Parquet file with the training data's feature columns")
     predict.add_argument("-o", "--output", help="CSV to write (default: standard output)")
+    predict.add_argument("--proba", action="store_true", help="add probability_<label> columns (classification)")
+    predict.add_argument(
+        "--keep", action="extend", nargs="+", default=[], metavar="COLUMN",
+        help="copy these columns of DATA into the output (ID-like columns dropped in training are copied anyway)",
+    )  # fmt: skip
+
+    serve = commands.add_parser(
+        "serve", help='serve the model over HTTP (MLflow\'s scoring protocol; pip install "gp_automl[serve]")'
+    )
+    serve.add_argument("run_dir")
+    serve.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}: this machine only)"
+    )
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})")
+    serve.add_argument("--workers", type=int, default=1, help="server processes, each with its own copy of the model")
+    serve.add_argument(
+        "--log-inputs", metavar="FILE.jsonl", help="append every scored row (JSON lines) to FILE, for `gp-automl drift`"
+    )
+
+    drift = commands.add_parser(
+        "drift", help=f"compare new data with the training data (exit {DRIFT_EXIT}: drift found)"
+    )
+    drift.add_argument("run_dir")
+    drift.add_argument("data", help="CSV or Parquet file of new rows, or a scoring log (.jsonl) of `gp-automl serve`")
+    drift.add_argument("-o", "--output", help="JSON report to write (the table goes to standard output)")
     return parser
 
 
@@ -139,7 +177,10 @@ def _security(args: argparse.Namespace):
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        command = {"fit": _fit, "resume": _resume, "export": _export, "report": _report, "predict": _predict}
+        command = {
+            "fit": _fit, "resume": _resume, "export": _export, "report": _report, "predict": _predict,
+            "serve": _serve, "drift": _drift,
+        }  # fmt: skip
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning(warnings.showwarning)
             return command[args.command](args)
@@ -172,29 +213,29 @@ def _fit(args: argparse.Namespace) -> int:
         raise RunDirError(f"{out} already holds a run; choose another --out")
     if args.max_time_mins is None and args.generations is None:
         args.max_time_mins = DEFAULTS["max_time_mins"]
-    estimator_class = GPClassifier if task == CLASSIFICATION else GPRegressor
-    settings = {setting.name: getattr(args, setting.name) for setting in SETTINGS if setting.flag}
-    settings.update(checkpoint_dir=out, allow_modules=tuple(args.allow_module), security=_security(args))
-    estimator = estimator_class(**settings)
+    params = {setting.name: getattr(args, setting.name) for setting in SETTINGS if setting.flag}
+    params.update(checkpoint_dir=out, allow_modules=tuple(args.allow_module), security=_security(args))
+    session = Session(make_settings(params, task))
     with dask_logs_to(Path(out) / SEARCH_LOG):
-        estimator.fit(X, y, data_path=args.data)
-    return _summary(estimator, out)
+        fitted = session.fit(X, y, data_path=args.data)
+    return _summary(fitted, out)
 
 
 def _resume(args: argparse.Namespace) -> int:
     changes = {setting.name: getattr(args, setting.name) for setting in SETTINGS if hasattr(args, setting.name)}
+    changes.update(allow_modules=tuple(args.allow_module), security=_security(args))
     with dask_logs_to(Path(args.run_dir) / SEARCH_LOG):
-        estimator = resume(
-            args.run_dir, **changes, allow_modules=tuple(args.allow_module), security=_security(args)
-        )  # fmt: skip
-    return _summary(estimator, args.run_dir)
+        _, fitted = resume_session(args.run_dir, changes.pop("max_time_mins"), None, None, changes)
+    return _summary(fitted, args.run_dir)
 
 
-def _summary(estimator, out: str) -> int:
-    print(f"best CV {estimator.run_info_['settings']['scoring']}: {estimator.best_score_!r}")
-    print(f"best pipeline: {estimator.best_tree_.key}")
+def _summary(fitted: Fitted, out: str) -> int:
+    if fitted.lost:
+        raise fitted.lost
+    print(f"best CV {fitted.run_info['settings']['scoring']}: {fitted.best_score!r}")
+    print(f"best pipeline: {fitted.best_tree.key}")
     print(f"run directory: {Path(out).resolve()}  (script: {Path(out) / BEST_PIPELINE})")
-    if estimator.run_info_["status"] == "interrupted":
+    if fitted.run_info["status"] == "interrupted":
         print(f"interrupted: continue with `gp-automl resume {out}`")
         return 130
     return 0
@@ -253,33 +294,64 @@ def _predict(args: argparse.Namespace) -> int:
     info = run_dir.read_run()
     if args.output:  # before the model is loaded: a refused path costs nothing
         check_output(args.output, inputs=[args.data, info["data"].get("path")])
-    model = run_dir.read_model()
     frame = read_table(args.data)
-    data = info["data"]
-    if info.get("target") in frame.columns:
-        frame = frame.drop(columns=[info["target"]])
-    rows, extra = prediction_frame(
-        frame, data["features"], data.get("used", data["features"]), where=str(args.data), columns=data.get("columns")
-    )
-    if extra:
+    kept = _kept_columns(frame, info, args.keep, str(args.data))
+    model = run_dir.read_model()
+    scored = model_rows(frame, info, where=str(args.data))
+    if scored.extra:
         print(
-            f"gp-automl: note: ignoring column(s) not used in training: {', '.join(map(str, extra[:10]))}",
+            f"gp-automl: note: ignoring column(s) not used in training: {', '.join(map(str, scored.extra[:10]))}",
             file=sys.stderr,
         )
-    unseen = unseen_categories(rows, data.get("categories", {}))
-    if unseen:
-        shown = "; ".join(f"{name}: {', '.join(values[:5])}" for name, values in list(unseen.items())[:10])
+    if scored.unseen:
+        shown = "; ".join(f"{name}: {', '.join(values[:5])}" for name, values in list(scored.unseen.items())[:10])
         print(f"gp-automl: note: categories not seen in training (encoded as rare/unknown): {shown}", file=sys.stderr)
-    predictions = pd.DataFrame({"prediction": model.predict(rows)})
-    if info["task"] == CLASSIFICATION and hasattr(model, "predict_proba"):
-        for label, column in zip(model.classes_, model.predict_proba(rows).T, strict=True):
-            predictions[f"probability_{label}"] = column
+    predictions = prediction_table(model, scored.rows, info["task"], proba=args.proba)
+    predictions = pd.concat([kept, predictions], axis=1)
     if args.output:
         atomic_write_text(Path(args.output), predictions.to_csv(index=False))
         print(f"wrote {len(predictions)} predictions to {args.output}")
     else:
         sys.stdout.write(predictions.to_csv(index=False))
     return 0
+
+
+def _kept_columns(frame: pd.DataFrame, info: dict, keep: list[str], where: str) -> pd.DataFrame:
+    """The columns copied into predict's output so its rows can be joined back: the ID-like columns
+    training dropped (when the table has them), then the ``--keep`` ones, in that order."""
+    missing = [name for name in keep if name not in frame.columns]
+    if missing:
+        raise DataError(f"--keep: {where} has no column(s) {', '.join(missing)}")
+    names = list(dict.fromkeys([*(c for c in id_columns(info) if c in frame.columns), *keep]))
+    clashing = [name for name in names if name == PREDICTION or name.startswith(PROBABILITY_PREFIX)]
+    if clashing:
+        raise DataError(f"--keep: column(s) {', '.join(clashing)} would clash with predict's own output columns")
+    return frame[names].reset_index(drop=True)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from gp_automl.serve import serve
+
+    serve(args.run_dir, args.host, args.port, args.workers, args.log_inputs)
+    return 0
+
+
+def _drift(args: argparse.Namespace) -> int:
+    run_dir = RunDir(args.run_dir)
+    info = run_dir.read_run()
+    if args.output:
+        check_output(args.output, inputs=[args.data, info["data"].get("path")])
+    fingerprint = read_fingerprint(run_dir)
+    frame = read_scoring_log(args.data) if is_scoring_log(args.data) else read_table(args.data)
+    if info.get("target") in frame.columns:
+        frame = frame.drop(columns=[info["target"]])
+    report = {"run": str(run_dir.path), "data": str(args.data)}
+    report.update(compare(frame, fingerprint, info["data"].get("used", info["data"]["features"])))
+    print("\n".join(drift_table(report)))
+    if args.output:
+        atomic_write_text(Path(args.output), json.dumps(report, indent=2) + "\n")
+        print(f"wrote {args.output}")
+    return DRIFT_EXIT if report["drift"] else 0
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ AUTO_EVAL_MINS = 5.0
 # generation waits for its slowest pipeline, so a 60 s search must not let one fit take all of it.
 AUTO_EVAL_SHARE = 0.2
 IN_PROCESS = "in-process"
+DEFAULT_SCORING = {"classification": "balanced_accuracy", "regression": "r2"}  # scoring=None means these
 
 # Upper bounds of the size settings, checked before anything starts. Far above any real search, they
 # stop a typo (a few zeros too many) from building a generation that fills the memory, asking for a
@@ -256,6 +257,7 @@ def make_settings(params: Mapping[str, Any], task: str) -> Settings:
     if unknown:
         raise ConfigError(f"unknown setting(s) {sorted(unknown)}")
     values = {s.name: s.check(s.name, params.get(s.name, s.default)) for s in SETTINGS}
+    values["scoring"] = values["scoring"] or DEFAULT_SCORING[task]
     if values["generations"] is None and values["max_time_mins"] is None:
         raise ConfigError("set generations, max_time_mins, or both: otherwise the search never ends")
     if values["scoring"] is not None:

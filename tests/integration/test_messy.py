@@ -76,7 +76,7 @@ def test_predict_new_rows_with_unseen_categories(messy_run, tmp_path):
     unused = [c for c in ("customer_id", "notes") if c not in used]
     assert "customer_id" in unused
     new.drop(columns=unused).to_csv(tmp_path / "new.csv", index=False)  # unused: may be absent
-    run = cli("predict", out, tmp_path / "new.csv", "-o", tmp_path / "predictions.csv")
+    run = cli("predict", out, tmp_path / "new.csv", "--proba", "-o", tmp_path / "predictions.csv")
     assert run.returncode == 0, run.stderr
     assert "ignoring column(s) not used in training: campaign" in run.stderr
     assert "categories not seen in training (encoded as rare/unknown): plan: enterprise; region: Atlantis" in run.stderr
