@@ -133,7 +133,7 @@ class GenerationalSearch(SearchLoop):
         for result in evaluate_all(
             self.executor,
             todo(),
-            self.budget.deadline,
+            lambda: self.budget.deadline,  # it moves as the reserve for the refit follows the best
             lambda: self.budget.interrupted,
             lambda tree: bars.for_complexity(tree.complexity),
         ):

@@ -24,7 +24,7 @@ from gp_automl.gp import Evolution
 from gp_automl.journal import EVALUATION_LOG, EvaluationLog
 from gp_automl.progress import Progress
 from gp_automl.rundir import RUN_JSON, SEARCH_LOG, RunDir
-from gp_automl.search.budget import SCHEDULER_LOST, Budget
+from gp_automl.search.budget import SCHEDULER_LOST, Budget, refit_seconds
 from gp_automl.search.generational import GenerationalSearch, RandomSearch
 from gp_automl.search.hooks import Hooks
 from gp_automl.search.signals import graceful_stop
@@ -80,6 +80,7 @@ def run_search(
         archive = _open_archive(run_dir, resuming, progress)
         try:
             start = _restore(run_dir, archive, budget, say) if resuming else None
+            budget.reserve = _refit_reserve(archive, settings.cv)
             if run_dir is not None:
                 run_dir.write_json(RUN_JSON, run_info(seed, executor.n_workers))
             executor.start(context)
@@ -90,6 +91,7 @@ def run_search(
             def on_result(entry: Entry) -> None:
                 nonlocal evaluated_now
                 evaluated_now += 1
+                budget.reserve = _refit_reserve(archive, settings.cv)
                 progress.result(entry, archive, budget.remaining())
 
             def on_checkpoint(state: SearchState) -> None:
@@ -134,6 +136,12 @@ def run_search(
         archive, reason, budget, seed, executor.n_workers, evaluated_now, elapsed, utilization, driver_cpu, evaluating,
         lost,
     )  # fmt: skip
+
+
+def _refit_reserve(archive: Archive, n_folds: int) -> float:
+    """Seconds to keep back from the budget for the final refit: the best pipeline's, estimated."""
+    best = archive.best()
+    return 0.0 if best is None else refit_seconds(best.result.seconds, n_folds)
 
 
 def _memory_text(max_eval_memory: int | str | None) -> str:
