@@ -80,6 +80,7 @@ class _GPBase(BaseEstimator):
         security=None,
         early_rejection=True,
         max_eval_memory="auto",
+        fidelity="auto",
     ):
         self.generations = generations
         self.population_size = population_size
@@ -100,6 +101,7 @@ class _GPBase(BaseEstimator):
         self.security = security
         self.early_rejection = early_rejection
         self.max_eval_memory = max_eval_memory
+        self.fidelity = fidelity
 
     _default_scoring = ""
 
@@ -204,6 +206,7 @@ class _GPBase(BaseEstimator):
             failures=archive.failures,  # errors, timeouts and out of memory
             out_of_memory=archive.out_of_memory,
             rejected_early=archive.rejected,
+            screened=archive.screened,  # scored at low fidelity only, not promoted (fidelity.py)
             finished=_now(),
         )
         if best is None:

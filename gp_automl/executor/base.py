@@ -36,7 +36,7 @@ class Executor(Protocol):
 
     def start(self, context: EvalContext) -> None: ...
 
-    def submit(self, tree: PipelineTree, bar: Bar | None = None) -> None: ...
+    def submit(self, tree: PipelineTree, bar: Bar | None = None, rung: int | None = None) -> None: ...
 
     def results(self, timeout: float) -> list[EvalResult]:
         """Results finished so far, waiting up to ``timeout`` seconds for the first one."""
@@ -61,11 +61,12 @@ def evaluate_all(
     deadline: float | None | Callable[[], float | None] = None,
     should_stop: StopCheck = never_stop,
     bar_for: Callable[[PipelineTree], Bar | None] = lambda tree: None,
+    rung: int | None = None,
 ) -> Iterator[EvalResult]:
     """One result per tree in completion order; stops, cancelling the rest, at ``deadline``
     (a ``time.monotonic()`` value, or a function giving it when it can move) or as soon as
     ``should_stop()`` says so. ``bar_for`` gives the bar a tree must keep up with to be evaluated
-    on every fold (see ``rejection``).
+    on every fold (see ``rejection``); ``rung``, the low-fidelity rung to evaluate on (``fidelity``).
 
     ``trees`` are taken as workers free up, ``IN_FLIGHT_PER_WORKER`` per worker, so they may be
     drawn lazily: a large generation is never built, submitted or cancelled as a whole, and its
@@ -82,7 +83,7 @@ def evaluate_all(
         for tree in islice(pending, max(0, room)):
             if stopping():
                 return
-            executor.submit(tree, bar_for(tree))
+            executor.submit(tree, bar_for(tree), rung)
 
     try:
         top_up()

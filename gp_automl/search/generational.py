@@ -24,6 +24,7 @@ from gp_automl.executor import evaluate_all
 from gp_automl.gp import Scored
 from gp_automl.rejection import Bars
 from gp_automl.search.budget import EXHAUSTED, INTERRUPTED, TIME
+from gp_automl.search.halving import screen
 from gp_automl.search.loop import SearchLoop
 from gp_automl.tree import PipelineTree, parse
 
@@ -70,7 +71,7 @@ class GenerationalSearch(SearchLoop):
     ) -> tuple[list[Scored], str | None]:
         """Evaluate the children, keep the survivors, checkpoint; or say why the search must stop."""
         try:
-            scored, complete = self._evaluate(children, generation, population, self._bars(population))
+            scored, complete = self._evaluate_generation(children, generation, population, self._bars(population))
         except SchedulerLost:  # the children not logged stay pending: a resume evaluates just those
             self._checkpoint(generation, population, pending=children)
             raise
@@ -88,7 +89,7 @@ class GenerationalSearch(SearchLoop):
         while seen.drawn < 50 * self.population_size:
             starts = self.evolution.start_trees(self.population_size, seen)
             bars = Bars()
-            if starts and self.early_rejection:  # the start pipelines first: they set the bars for the rest
+            if starts and self.early_rejection and not self.rungs:  # the start pipelines first: they set the bars
                 scored, complete = self._evaluate(starts, 0)
                 if not complete:
                     return scored, complete
@@ -96,10 +97,23 @@ class GenerationalSearch(SearchLoop):
             # drawn as submitted, and not past a stop: a large first generation is never built in full up front
             drawn_before = seen.drawn - len(starts)
             drawn = self.evolution.iter_random_trees(self.population_size - len(starts), seen, stop=self._stopping)
-            population, complete = self._evaluate(chain(starts, drawn), 0, bars=bars)
+            population, complete = self._evaluate_generation(chain(starts, drawn), 0, None, bars)
             if population or not complete or seen.drawn == drawn_before or self.budget.stop_reason(0) is not None:
                 return population, complete
         return [], True
+
+    def _evaluate_generation(
+        self, trees: Iterable[PipelineTree], generation: int, population: list[Scored] | None, bars: Bars
+    ) -> tuple[list[Scored], bool]:
+        """``_evaluate``, after the low-fidelity rungs when the search has them (``fidelity.py``): only
+        the trees they promote get full CV, the only results that can survive."""
+        if not self.rungs:
+            return self._evaluate(trees, generation, population, bars)
+        trees = list(trees)  # drawn in full: the rungs rank the whole generation
+        promoted, complete = screen(self, trees, generation, population)
+        if not complete:
+            return [], False
+        return self._evaluate(promoted, generation, population, bars, pending=trees)
 
     def _stopping(self) -> bool:
         deadline = self.budget.deadline
@@ -111,13 +125,15 @@ class GenerationalSearch(SearchLoop):
         generation: int,
         population: list[Scored] | None = None,
         bars: Bars | None = None,
+        pending: list[PipelineTree] | None = None,
     ) -> tuple[list[Scored], bool]:
         """Evaluate in parallel (logged results are reused, not recomputed); return the successful
         ones in the order of ``trees`` (determinism), and whether every tree got a result. ``trees``
         may be drawn lazily: each is submitted as it comes, and a stop ends the drawing too. With a
         ``population`` (not for the initial one; ``trees`` is then a list, the whole generation, which
         a resume evaluates), checkpoint every ``checkpoint_interval`` seconds.
-        ``bars`` (fixed before any result comes in, for determinism) stop hopeless trees early."""
+        ``bars`` (fixed before any result comes in, for determinism) stop hopeless trees early.
+        ``pending``: what a checkpoint keeps as the generation's children, if not ``trees``."""
         taken: dict[str, PipelineTree] = {}  # key -> tree, in the order of ``trees``
         drawn_all = False
 
@@ -139,7 +155,7 @@ class GenerationalSearch(SearchLoop):
         ):
             self.hooks.on_result(self.archive.add(taken[result.key], result, generation))
             if population is not None and self._checkpoint_due():  # then ``trees`` is the generation's list
-                self._checkpoint(generation, population, pending=trees)
+                self._checkpoint(generation, population, pending=trees if pending is None else pending)
         results = [self.archive.result(key) for key in taken]
         pairs = zip(taken.values(), results, strict=True)
         scored = [Scored(tree, result.score) for tree, result in pairs if result and result.ok]
