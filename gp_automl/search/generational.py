@@ -89,7 +89,9 @@ class GenerationalSearch(SearchLoop):
         while seen.drawn < 50 * self.population_size:
             starts = self.evolution.start_trees(self.population_size, seen)
             bars = Bars()
-            if starts and self.early_rejection and not self.rungs:  # the start pipelines first: they set the bars
+            # the start pipelines first, at full fidelity: they set the bars for the rest, and give a
+            # full-fidelity result early even when the rest is screened at low fidelity first
+            if starts and (self.early_rejection or self.rungs):
                 scored, complete = self._evaluate(starts, 0)
                 if not complete:
                     return scored, complete
@@ -97,23 +99,29 @@ class GenerationalSearch(SearchLoop):
             # drawn as submitted, and not past a stop: a large first generation is never built in full up front
             drawn_before = seen.drawn - len(starts)
             drawn = self.evolution.iter_random_trees(self.population_size - len(starts), seen, stop=self._stopping)
-            population, complete = self._evaluate_generation(chain(starts, drawn), 0, None, bars)
+            population, complete = self._evaluate_generation(drawn, 0, None, bars, evaluated=starts)
             if population or not complete or seen.drawn == drawn_before or self.budget.stop_reason(0) is not None:
                 return population, complete
         return [], True
 
     def _evaluate_generation(
-        self, trees: Iterable[PipelineTree], generation: int, population: list[Scored] | None, bars: Bars
+        self,
+        trees: Iterable[PipelineTree],
+        generation: int,
+        population: list[Scored] | None,
+        bars: Bars,
+        evaluated: list[PipelineTree] = (),
     ) -> tuple[list[Scored], bool]:
         """``_evaluate``, after the low-fidelity rungs when the search has them (``fidelity.py``): only
-        the trees they promote get full CV, the only results that can survive."""
+        the trees they promote get full CV, the only results that can survive. ``evaluated``: trees
+        of the generation given full CV already (the start pipelines), never screened."""
         if not self.rungs:
-            return self._evaluate(trees, generation, population, bars)
+            return self._evaluate(chain(evaluated, trees), generation, population, bars)
         trees = list(trees)  # drawn in full: the rungs rank the whole generation
         promoted, complete = screen(self, trees, generation, population)
         if not complete:
-            return [], False
-        return self._evaluate(promoted, generation, population, bars, pending=trees)
+            return [], False  # stopped: the generation stays pending (the start pipelines' results are logged)
+        return self._evaluate([*evaluated, *promoted], generation, population, bars, pending=[*evaluated, *trees])
 
     def _stopping(self) -> bool:
         deadline = self.budget.deadline

@@ -140,3 +140,24 @@ def test_small_tables_are_evaluated_exactly_as_before(tmp_path):
             ).fetchall()
         assert tables == {"evaluations"} and model.run_info_["screened"] == 0
     assert logs["auto"] == logs["full"] and len(logs["auto"]) >= 6
+
+
+def test_the_start_pipelines_get_full_cv_first_and_are_never_screened(table, tmp_path):
+    """The catalog's start pipelines give a full-fidelity result before anything is screened."""
+    out = tmp_path / "run"
+    GPClassifier(generations=0, population_size=4, fidelity="halving", scheduler="in-process", random_state=1,
+                 verbosity=0, checkpoint_dir=str(out)).fit(*table)  # fmt: skip
+    final, screened = journal(out)
+    starts = {tree.key for tree in model_catalog_starts()}
+    in_rungs = {key for key, *_ in screened}
+    assert starts and not starts & in_rungs
+    assert {key for key, _, status, *_ in final if status == "ok"} >= starts
+    assert len(in_rungs) == 1  # the one random tree of the generation, screened first
+    first_ids = pd.read_csv(out / "evaluations.csv")["key"].head(len(starts))
+    assert set(first_ids) == starts  # logged before anything else
+
+
+def model_catalog_starts():
+    from gp_automl.space import load_catalog
+
+    return load_catalog("default", "classification").start
