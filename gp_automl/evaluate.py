@@ -41,17 +41,17 @@ class EvalContext:
     limit_s: float | None = None  # hard per-pipeline time limit
     max_memory: int | str | None = None  # max_eval_memory: bytes, "auto" (resolved on the worker) or no limit
     rung_folds: tuple[Folds, ...] = ()  # the folds with training parts subsampled, one per low rung (fidelity.py)
+    rung_limits_s: tuple[float | None, ...] = ()  # the time limit at each low rung
 
 
 def evaluate_with_limit(
     tree: PipelineTree, context: EvalContext, bar: Bar | None = None, rung: int | None = None
 ) -> EvalResult:
-    """The task the executors run: ``evaluate`` in a child process stopped at ``context.limit_s`` and
-    held to its memory allowance."""
+    """The task the executors run: ``evaluate`` in a child process stopped at ``context.limit_s`` (at
+    a low rung, that rung's limit) and held to its memory allowance."""
     preload(context.catalog, context.fronts)
-    return run_with_limit(
-        lambda: evaluate(tree, context, bar, rung), tree, context.limit_s, allowance(context.max_memory)
-    )
+    limit_s = context.limit_s if rung is None else context.rung_limits_s[rung]
+    return run_with_limit(lambda: evaluate(tree, context, bar, rung), tree, limit_s, allowance(context.max_memory))
 
 
 def evaluate(tree: PipelineTree, context: EvalContext, bar: Bar | None = None, rung: int | None = None) -> EvalResult:

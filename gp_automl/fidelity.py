@@ -41,6 +41,10 @@ SWITCH_ROWS = 5_000
 ETA = 3  # each rung keeps the best 1/ETA for the next, which has ETA times the rows
 LOW_RUNGS = 2  # rungs below full fidelity: 1/9 and 1/3 of the training rows
 MIN_RUNG_ROWS = 50  # a rung whose training part would be smaller is left out
+# A rung's time limit: the per-pipeline limit scaled by the rung's share of the rows (a pipeline over
+# it would be over the limit at full fidelity, unless cheaper than linear in rows), but not below this
+# many seconds, which a process start and the preprocessing take on a busy machine.
+MIN_RUNG_LIMIT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,13 @@ def plan_rungs(fidelity: str, n_rows: int, n_folds: int) -> Rungs:
     training_rows = n_rows * (n_folds - 1) / n_folds
     fractions = tuple(ETA**-level for level in range(LOW_RUNGS, 0, -1) if training_rows * ETA**-level >= MIN_RUNG_ROWS)
     return Rungs(fractions)
+
+
+def rung_limit(limit_s: float | None, fraction: float) -> float | None:
+    """Seconds one evaluation may take at a rung of ``fraction`` of the rows, given the full limit."""
+    if limit_s is None:
+        return None
+    return min(limit_s, max(limit_s * fraction, MIN_RUNG_LIMIT_S))
 
 
 def fraction_text(fraction: float) -> str:

@@ -24,7 +24,7 @@ from gp_automl.executor import evaluate_all
 from gp_automl.gp import Scored
 from gp_automl.rejection import Bars
 from gp_automl.search.budget import EXHAUSTED, INTERRUPTED, TIME
-from gp_automl.search.halving import screen
+from gp_automl.search.halving import evaluate_in_rungs
 from gp_automl.search.loop import SearchLoop
 from gp_automl.tree import PipelineTree, parse
 
@@ -117,11 +117,7 @@ class GenerationalSearch(SearchLoop):
         of the generation given full CV already (the start pipelines), never screened."""
         if not self.rungs:
             return self._evaluate(chain(evaluated, trees), generation, population, bars)
-        trees = list(trees)  # drawn in full: the rungs rank the whole generation
-        promoted, complete = screen(self, trees, generation, population)
-        if not complete:
-            return [], False  # stopped: the generation stays pending (the start pipelines' results are logged)
-        return self._evaluate([*evaluated, *promoted], generation, population, bars, pending=[*evaluated, *trees])
+        return evaluate_in_rungs(self, list(trees), generation, population, bars, evaluated)
 
     def _stopping(self) -> bool:
         deadline = self.budget.deadline
@@ -133,15 +129,13 @@ class GenerationalSearch(SearchLoop):
         generation: int,
         population: list[Scored] | None = None,
         bars: Bars | None = None,
-        pending: list[PipelineTree] | None = None,
     ) -> tuple[list[Scored], bool]:
         """Evaluate in parallel (logged results are reused, not recomputed); return the successful
         ones in the order of ``trees`` (determinism), and whether every tree got a result. ``trees``
         may be drawn lazily: each is submitted as it comes, and a stop ends the drawing too. With a
         ``population`` (not for the initial one; ``trees`` is then a list, the whole generation, which
         a resume evaluates), checkpoint every ``checkpoint_interval`` seconds.
-        ``bars`` (fixed before any result comes in, for determinism) stop hopeless trees early.
-        ``pending``: what a checkpoint keeps as the generation's children, if not ``trees``."""
+        ``bars`` (fixed before any result comes in, for determinism) stop hopeless trees early."""
         taken: dict[str, PipelineTree] = {}  # key -> tree, in the order of ``trees``
         drawn_all = False
 
@@ -163,7 +157,7 @@ class GenerationalSearch(SearchLoop):
         ):
             self.hooks.on_result(self.archive.add(taken[result.key], result, generation))
             if population is not None and self._checkpoint_due():  # then ``trees`` is the generation's list
-                self._checkpoint(generation, population, pending=trees if pending is None else pending)
+                self._checkpoint(generation, population, pending=trees)
         results = [self.archive.result(key) for key in taken]
         pairs = zip(taken.values(), results, strict=True)
         scored = [Scored(tree, result.score) for tree, result in pairs if result and result.ok]

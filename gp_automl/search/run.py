@@ -20,7 +20,7 @@ from gp_automl.data import Dataset
 from gp_automl.errors import SchedulerLost
 from gp_automl.evaluate import EvalContext
 from gp_automl.executor import make_executor
-from gp_automl.fidelity import Rungs, fraction_text, plan_rungs, subsampled_folds
+from gp_automl.fidelity import Rungs, fraction_text, plan_rungs, rung_limit, subsampled_folds
 from gp_automl.gp import Evolution
 from gp_automl.journal import EVALUATION_LOG, EvaluationLog
 from gp_automl.progress import Progress
@@ -69,6 +69,7 @@ def run_search(
     context = EvalContext(
         dataset.X, dataset.y, folds, settings.scoring, catalog, seed, dataset.front, limit_s, settings.max_eval_memory,
         rung_folds=subsampled_folds(folds, dataset.y, rungs.fractions, seed, settings.task == CLASSIFICATION),
+        rung_limits_s=tuple(rung_limit(limit_s, fraction) for fraction in rungs.fractions),
     )  # fmt: skip
     evolution = Evolution(
         catalog, settings.max_depth, settings.max_complexity, rng=rng, data_leaves=dataset.data_leaves
@@ -83,8 +84,9 @@ def run_search(
         say(f"memory per pipeline: {_memory_text(settings.max_eval_memory)}")
         if rungs:
             shares = ", then ".join(fraction_text(f) for f in rungs.fractions)
-            say(f"fidelity: each generation scored on {shares} of the training rows first; the best 1/{rungs.eta} "
-                "of each step go on, full CV for the last")  # fmt: skip
+            bracket = rungs.eta ** len(rungs.fractions)
+            say(f"fidelity: each generation scored on {shares} of the training rows first, in brackets of "
+                f"{bracket}; the best 1/{rungs.eta} of each step go on, full CV for the last")  # fmt: skip
         archive = _open_archive(run_dir, resuming, progress)
         try:
             start = _restore(run_dir, archive, budget, say) if resuming else None
