@@ -5,9 +5,11 @@ On a large table, full cross-validation of every child costs most of a short bud
 rows (measured: where full CV of a typical pipeline of the default catalog costs several seconds)
 a generation's children are first scored at low fidelity: every fold's training part subsampled
 to 1/9 of its rows (stratified for classification, seeded by the run's seed, the same subsample
-for every pipeline, so their scores compare), scored on the whole test fold. The best 1/``ETA``
-of them by that score go up to 1/3 of the rows, the best 1/``ETA`` of those to full CV. Rungs
-whose training part would have fewer than ``MIN_RUNG_ROWS`` rows are left out.
+for every pipeline, so their scores compare), scored on the whole test fold. In brackets of
+``ETA ** rungs`` children (9), the best 1/``ETA`` by that score go up to 1/3 of the rows, the
+best 1/``ETA`` of those to full CV (``search/halving.py`` streams the brackets, so full-fidelity
+results come early). Rungs whose training part would have fewer than ``MIN_RUNG_ROWS`` rows are
+left out. At a rung, a pipeline's time limit is the per-pipeline limit scaled by the rung's rows.
 
 Only full-fidelity results enter the population, the Pareto front and the winner, so selection
 always compares pipelines scored on the same rows. A child not promoted is logged once, with
@@ -17,7 +19,7 @@ text; every rung's result is in the journal's ``screenings`` table). ``screened`
 a screened one has all its folds, at a fraction of the rows; the two counts mean different things.
 A screened key is in the memo cache like any other: bred again, it is not evaluated again.
 
-Promotion uses only the generation's own results at that rung, sorted by score with ties broken
+Promotion uses only the bracket's own results at that rung, sorted by score with ties broken
 by key, and a stored result of a (key, rung) is reused, so a seeded run promotes the same trees
 whatever the number of workers or the order results arrive in, and a run resumed part-way through a
 generation recomputes the same rungs from the journal. Tables below the switch point (and
