@@ -32,6 +32,7 @@ from gp_automl.data import (
 )
 from gp_automl.errors import ConfigError, DataError, RunDirError, SchedulerLost, SearchError, WriteError
 from gp_automl.front import columns_read
+from gp_automl.journal import EVALUATION_LOG, check_log_file
 from gp_automl.outputs import check_output
 from gp_automl.progress import Progress
 from gp_automl.results import PipelineContext, evaluations_frame, export_script, front_frame, script_info
@@ -367,8 +368,10 @@ def _resume_locked(folder: RunDir, max_time_mins: float | None, X, y, changes: d
         raise RunDirError(f"{folder.file(RUN_JSON)} holds an invalid setting ({exc}): damaged, or not ours") from None
     given = {name: value for name, value in {**changes, "max_time_mins": max_time_mins}.items() if value is not None}
     settings.update(given, checkpoint_dir=str(folder.path), random_state=info["seed"])  # the seed actually used
+    make_settings(settings, task)  # the new values, checked before anything is read or started
     checkpoint = folder.file(CHECKPOINT)
     check_can_continue(folder.path, info, load_checkpoint(checkpoint) if checkpoint.exists() else None, settings)
+    check_log_file(folder.file(EVALUATION_LOG))  # damage found before a cluster starts
     estimator = estimator_class(**settings)
     data_path = info["data"]["path"]
     if X is None:

@@ -34,7 +34,7 @@ LARGE = ["--target", "target", "--operators", "light", "--population-size", "500
     ("flag", "value", "fragment", "code"),
     [
         ("--population-size", "99999999999999", "population_size must be at most 10_000, got 99_999_999_999_999", 4),
-        ("--cv", "1000", "569 rows are too few for cv=1000", 2),  # within the bound, but not for these data
+        ("--cv", "1000", "569 rows are too few for cv=1000", 4),  # within the bound, but not for these data
     ],
 )
 def test_absurd_sizes_are_refused_before_any_work(tmp_path, flag, value, fragment, code):
