@@ -23,7 +23,7 @@ from gp_automl.fingerprint import read_fingerprint
 from gp_automl.front import fronts_from_run
 from gp_automl.outputs import check_output, check_output_folder
 from gp_automl.results import PipelineContext, export_script, script_info
-from gp_automl.rundir import BEST_PIPELINE, PARETO_FRONT, SEARCH_LOG, RunDir, atomic_write_text
+from gp_automl.rundir import BEST_PIPELINE, PARETO_FRONT, RUN_JSON, SEARCH_LOG, RunDir, atomic_write_text
 from gp_automl.scoring import (
     PREDICTION,
     PROBABILITY_PREFIX,
@@ -40,8 +40,17 @@ from gp_automl.tree import parse
 from gp_automl.version import __version__
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a command line it cannot take is one error line and exit code 4 (a setting),
+    like every other bad input, instead of the usage text and exit code 2 (bad data here)."""
+
+    def error(self, message: str):
+        print(f"gp-automl: error: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        raise SystemExit(ConfigError.exit_code)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gp-automl", description="Genetic-programming AutoML on Dask.")
+    parser = _Parser(prog="gp-automl", description="Genetic-programming AutoML on Dask.")
     parser.add_argument("--version", action="version", version=f"gp_automl {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -247,6 +256,8 @@ def _export(args: argparse.Namespace) -> int:
     if "best_key" not in info:
         raise RunDirError(f"{run_dir.path} holds no finished run (status {info.get('status')!r})")
     inputs = [info["data"].get("path")]
+    best = _parse_key(info["best_key"], run_dir.file(RUN_JSON))
+    front = _read_front(run_dir.file(PARETO_FRONT)) if args.front else None
     if args.front:
         own = run_dir.file("front")
         folder = check_output_folder(args.output or own, inputs, own=[own])
@@ -257,9 +268,7 @@ def _export(args: argparse.Namespace) -> int:
     catalog = load_catalog(info["catalog"], info["task"], args.allow_module, validate=False)
     pipelines = PipelineContext(catalog, info["seed"], fronts_from_run(info["data"]))
     if args.front:
-        front = pd.read_csv(run_dir.file(PARETO_FRONT))
-        for rank, row in enumerate(front.itertuples(), 1):
-            tree = parse(str(row.key))
+        for rank, (tree, key, score) in enumerate(front, 1):
             path = folder / f"pipeline_{rank:02d}_complexity{tree.complexity}.py"  # from the key, not the file
             check_output(path, inputs, own=[path])  # the folder was checked; a file there must still be writable
             atomic_write_text(
@@ -267,19 +276,40 @@ def _export(args: argparse.Namespace) -> int:
                 export_script(
                     tree,
                     pipelines,
-                    script_info(info, row.key, row.score, info["data"]["path"], info["target"]),
+                    script_info(info, key, score, info["data"]["path"], info["target"]),
                 ),
             )
-            print(f"wrote {path}  (CV {row.score:.4f})")
+            print(f"wrote {path}  (CV {score:.4f})")
         return 0
     script = export_script(
-        parse(info["best_key"]),
+        best,
         pipelines,
         script_info(info, info["best_key"], info["best_score"], info["data"]["path"], info["target"]),
     )
     atomic_write_text(output, script)
     print(f"wrote {output}")
     return 0
+
+
+def _parse_key(key: object, source: Path):
+    """A pipeline key read from a run's file; one that does not parse is damage to that file."""
+    try:
+        return parse(str(key))
+    except ValueError as exc:
+        raise RunDirError(f"{source} is damaged: {exc}"[:300]) from None
+
+
+def _read_front(path: Path) -> list[tuple]:
+    """The run's Pareto front as (tree, key, score), every key parsed before any script is written."""
+    try:
+        front = pd.read_csv(path)
+    except FileNotFoundError:
+        raise RunDirError(f"{path} not found; the run has no Pareto front to export") from None
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise RunDirError(f"{path} is damaged: {exc}"[:300]) from None
+    if not {"key", "score"} <= set(front.columns):
+        raise RunDirError(f"{path} is damaged: it lacks the key and score columns")
+    return [(_parse_key(row.key, path), row.key, row.score) for row in front.itertuples()]
 
 
 def _report(args: argparse.Namespace) -> int:

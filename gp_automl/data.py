@@ -254,6 +254,8 @@ def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Ser
     if target not in frame.columns:
         shown = ", ".join(map(str, list(frame.columns)[:20]))
         raise DataError(f"target column {target!r} not found; columns are: {shown}")
+    if frame.shape[1] == 1:
+        raise DataError(f"target column {target!r} is the only column: there are no features to learn from")
     return frame.drop(columns=[target]), frame[target]
 
 
@@ -280,23 +282,26 @@ def prepare(X, y, task: str, cv: int, decimal: str = ".") -> Dataset:
     missing = target.isna().to_numpy()
     if missing.all():
         raise DataError(f"the target{_named(target_name)} has no values: every row is missing it")
+    rows = len(target)
     if missing.any():
-        warnings.warn(
-            f"dropped {int(missing.sum())} of {len(target)} rows whose target{_named(target_name)} is missing",
-            DataWarning,
-            stacklevel=4,  # the user's call: fit() or resume() -> _fit() -> prepare()
-        )
         frame, target = frame[~missing].reset_index(drop=True), target[~missing].reset_index(drop=True)
     labels = _labels(target, task, target_name)
     if task == CLASSIFICATION:
-        _check_classes(labels)
+        _check_classes(labels, target_name)
     check_folds(labels, task, cv)
     typing = infer_columns(frame, decimal)
-    for name, count, examples in typing.not_numbers:
-        warnings.warn(not_numbers_message(name, count, examples), DataWarning, stacklevel=4)
     if not typing.used and not typing.columns(TEXT):
         reasons = "; ".join(f"{name}: {why}" for name, why in list(typing.dropped.items())[:5])
         raise DataError(f"no usable feature column: every one was dropped ({reasons})")
+    # warnings only for data that passed every check: a refused input is one error line, nothing else
+    if missing.any():
+        warnings.warn(
+            f"dropped {int(missing.sum())} of {rows} rows whose target{_named(target_name)} is missing",
+            DataWarning,
+            stacklevel=4,  # the user's call: fit() or resume() -> _fit() -> prepare()
+        )
+    for name, count, examples in typing.not_numbers:
+        warnings.warn(not_numbers_message(name, count, examples), DataWarning, stacklevel=4)
     return Dataset(frame, labels, typing, target_name, task, int(missing.sum()))
 
 
@@ -377,9 +382,11 @@ def _labels(target: pd.Series, task: str, name: str | None = None) -> np.ndarray
     try:
         numbers = target.to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
-        raise DataError("regression needs a numeric target; use classification for labels") from None
+        raise DataError(
+            f"regression needs a numeric target, and the target{_named(name)} holds text; use classification for labels"
+        ) from None
     if not np.isfinite(numbers).all():
-        raise DataError("the target has infinite values")
+        raise DataError(f"the target{_named(name)} has infinite values; replace them or leave them empty")
     return numbers
 
 
@@ -467,7 +474,8 @@ def check_against_typing(frame: pd.DataFrame, typing: ColumnTyping, used: list[s
     return frame
 
 
-def _check_classes(target: np.ndarray) -> None:
+def _check_classes(target: np.ndarray, name: str | None = None) -> None:
     labels = np.unique(target)
     if len(labels) < 2:
-        raise DataError(f"the target has a single class ({labels[0]!r}); classification needs at least two")
+        label = labels[0].item() if isinstance(labels[0], np.generic) else labels[0]  # 1, not np.int64(1)
+        raise DataError(f"the target{_named(name)} has a single class ({label!r}); classification needs at least two")

@@ -104,6 +104,28 @@ def check_log(db: sqlite3.Connection, path: Path) -> int:
     return version
 
 
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes: ``mode=ro``, and ``immutable`` when no write-ahead file lies
+    beside the log (no writer has it open), so that SQLite creates no -wal/-shm files in the run."""
+    idle = not Path(f"{path}-wal").exists()
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro{'&immutable=1' if idle else ''}", uri=True)
+
+
+def check_log_file(path: Path) -> None:
+    """``check_log`` on the log at ``path``, if there is one, read-only: ``resume`` calls it before
+    any cluster starts or any file of the run is touched."""
+    if not Path(path).exists():
+        return
+    try:
+        db = connect_read_only(path)
+    except sqlite3.Error as exc:
+        raise RunDirError(f"{path} is not a usable evaluation log: {exc}") from None
+    try:
+        check_log(db, path)
+    finally:
+        db.close()
+
+
 @dataclass(frozen=True)
 class Entry:
     """One logged evaluation: the tree, its result, the generation it was bred in, how it was made."""

@@ -99,6 +99,11 @@ class RunDir:
             )
         if self.path.exists() and not self.path.is_dir():
             raise RunDirError(f"{self.path} exists and is not a directory")
+        above = next((folder for folder in self.path.parents if folder.exists()), None)  # where it would be made
+        if above is not None and not above.is_dir():
+            raise RunDirError(f"cannot create run directory {self.path}: {above} is a file, not a folder")
+        if above is not None and not os.access(above, os.W_OK | os.X_OK):
+            raise RunDirError(f"cannot create run directory {self.path}: no permission to write in {above}")
 
     def create(self) -> RunDir:
         """Make the directory and take its lock; an existing run there is an error, never overwritten."""

@@ -31,6 +31,7 @@ from gp_automl.data import Dataset, decimal_hint, prepare, read_options, read_ta
 from gp_automl.errors import ConfigError, DataError, RunDirError, SchedulerLost, SearchError, WriteError
 from gp_automl.fingerprint import write_fingerprint
 from gp_automl.front import columns_read
+from gp_automl.journal import EVALUATION_LOG, check_log_file
 from gp_automl.progress import Progress
 from gp_automl.results import PipelineContext, evaluations_frame, export_script, front_frame, script_info
 from gp_automl.rundir import BEST_PIPELINE, EVALUATIONS, PARETO_FRONT, RUN_JSON, RunDir, RunLock
@@ -226,9 +227,10 @@ def resume_session(
         info = folder.read_run()  # again: it may have changed before the lock was ours
         params = _resumed_params(folder, info, max_time_mins, changes)
         task = info["settings"].get("task", info["task"])
-        settings = make_settings(params, task)
+        settings = make_settings(params, task)  # the new values, checked before anything is read or started
         checkpoint = folder.file(CHECKPOINT)
         check_can_continue(folder.path, info, load_checkpoint(checkpoint) if checkpoint.exists() else None, params)
+        check_log_file(folder.file(EVALUATION_LOG))  # damage found before a cluster starts
         data_path = info["data"]["path"]
         if X is None:
             if data_path is None or info.get("target") is None:

@@ -19,7 +19,7 @@ from gp_automl.report import sections
 from gp_automl.report.explain import DataUnavailable, TrainingData, held_out, load_training_data
 from gp_automl.report.html import page
 from gp_automl.report.state import RunState, load_run
-from gp_automl.rundir import atomic_write_text
+from gp_automl.rundir import RunDir, atomic_write_text
 
 REPORT = "report.html"
 
@@ -57,8 +57,9 @@ def write_report(
     allow_modules: tuple[str, ...] = (),
 ) -> Path:
     """Write the report of ``run_dir`` to ``output`` (default ``RUN_DIR/report.html``) and return its path."""
+    folder = RunDir(run_dir)
+    own = folder.path / REPORT
+    path = check_output(output or own, inputs=[folder.read_run()["data"].get("path")], own=[own])  # before any work
     state = load_run(run_dir, allow_modules)
-    own = state.path / REPORT
-    path = check_output(output or own, inputs=[state.info["data"].get("path")], own=[own])  # before the work
     atomic_write_text(path, build_report(state, time_limit))
     return path

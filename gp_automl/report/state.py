@@ -18,7 +18,7 @@ import pandas as pd
 
 from gp_automl.errors import RunDirError
 from gp_automl.front import fronts_from_run
-from gp_automl.journal import EVALUATION_LOG, SCHEMA_VERSION, check_log, columns_at, select_columns
+from gp_automl.journal import EVALUATION_LOG, SCHEMA_VERSION, check_log, columns_at, connect_read_only, select_columns
 from gp_automl.plots import pareto_front
 from gp_automl.results import PipelineContext
 from gp_automl.rundir import RunDir
@@ -81,9 +81,7 @@ def load_run(run_dir: str | Path, allow_modules: tuple[str, ...] = ()) -> RunSta
 
     ``allow_modules``: modules outside the trusted packages that the run's catalog may name."""
     folder = RunDir(run_dir)
-    if not folder.path.is_dir():
-        raise RunDirError(f"run directory {folder.path} not found")
-    info = folder.read_run()
+    info = folder.read_run()  # one line for a missing folder, a file, a folder without a run, a damaged run.json
     evaluations = read_evaluations(folder.file(EVALUATION_LOG), info.get("started"))
     return RunState(folder.path, info, evaluations, tuple(allow_modules))
 
@@ -115,10 +113,11 @@ def read_evaluations(path: Path, started: str | None = None) -> pd.DataFrame:
 
 
 class _read_only:
-    """A read-only connection (``mode=ro``): never creates, locks for writing, or checkpoints the log."""
+    """A read-only connection (``journal.connect_read_only``): never creates, locks for writing, or
+    checkpoints the log, nor leaves -wal/-shm files beside a finished run's log."""
 
     def __init__(self, path: Path):
-        self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        self.db = connect_read_only(path)
 
     def __enter__(self) -> sqlite3.Connection:
         return self.db

@@ -10,6 +10,7 @@ asked whether it takes the catalog's parameters and values and fits its role and
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -313,6 +314,8 @@ def _parse_domain(path: Path, where: str, raw: Any) -> Domain:
     ):
         raise CatalogError(f"{path}: {where}: {kind} must be [low, high] with {kind} bounds")
     low, high = bounds
+    if not all(math.isfinite(b) for b in bounds):  # TOML has inf and nan; a draw from them is no value
+        raise CatalogError(f"{path}: {where}: {kind} bounds must be finite numbers, got [{low}, {high}]")
     if low > high:
         raise CatalogError(f"{path}: {where}: range [{low}, {high}] is inverted (low > high)")
     log = raw.get("log", False)

@@ -291,4 +291,4 @@ def test_report_of_something_that_is_not_a_run_is_one_clear_error(tmp_path, make
     run = cli("report", target)
     assert run.returncode == 6, run.stderr
     assert run.stderr.startswith("gp-automl: error: ") and "Traceback" not in run.stderr
-    assert ("not found" if make == "missing" else "not a gp_automl run directory") in run.stderr
+    assert ("does not exist" if make == "missing" else "not a gp_automl run directory") in run.stderr
