@@ -409,6 +409,8 @@ def _labels(target: pd.Series, task: str, name: str | None = None) -> np.ndarray
                 "continuous target); use regression (--task regression or auto, GPRegressor), or bin it into "
                 "classes (or class codes written as text) first"
             )
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise DataError(f"the target{_named(name)} has infinite values; a class label must be finite")
         if array.dtype.kind == "f" and np.all(array == np.round(array)):
             array = array.astype(np.int64)  # 0/1 labels read as 0.0/1.0 because of gaps: back to 0/1
         if array.dtype == object and len({type(v) for v in array}) > 1:
