@@ -33,6 +33,7 @@ import psutil
 from sklearn.datasets import load_breast_cancer
 
 from gp_automl import GPClassifier
+from gp_automl.allocator import fix_malloc_thresholds
 
 BREAKDOWN = "breakdown.jsonl"  # next to the run directory: what the driver recorded on SIGUSR1
 
@@ -111,6 +112,7 @@ def search(run_dir: Path, args: argparse.Namespace) -> None:
             stream.write(json.dumps(breakdown()) + "\n")
 
     signal.signal(signal.SIGUSR1, record)
+    fix_malloc_thresholds()  # as `gp-automl fit` does: the library leaves its caller's malloc alone
     X, y = load_breast_cancer(return_X_y=True)
     GPClassifier(
         generations=args.generations,

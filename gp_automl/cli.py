@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gp_automl.allocator import fix_malloc_thresholds
 from gp_automl.config import AS_PYTHON, AUTO, DEFAULTS, SETTINGS, make_settings
 from gp_automl.dasklogs import dask_logs_to
 from gp_automl.data import infer_task, read_table, split_target
@@ -190,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
             "fit": _fit, "resume": _resume, "export": _export, "report": _report, "predict": _predict,
             "serve": _serve, "drift": _drift,
         }  # fmt: skip
+        if args.command in ("fit", "resume"):
+            # the driver (with a LocalCluster, its scheduler too) runs for hours; a library call leaves
+            # the caller's process as it found it, so only the command line tunes malloc
+            fix_malloc_thresholds()
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning(warnings.showwarning)
             return command[args.command](args)

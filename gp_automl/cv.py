@@ -118,6 +118,8 @@ def _target_mismatch(scoring: str, task: str, y: np.ndarray, exc: Exception) -> 
 
 def check_folds(labels: np.ndarray, task: str, cv: int) -> None:
     """``cv`` folds need ``cv`` rows, and (stratified, for classification) ``cv`` rows of every class."""
+    if len(labels) == 1:
+        raise ConfigError(f"1 sample (one row) is too few for cv={cv}; add rows")
     if len(labels) < cv:
         raise ConfigError(f"{len(labels)} rows are too few for cv={cv}; add rows or lower cv")
     if task != CLASSIFICATION:

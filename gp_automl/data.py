@@ -311,19 +311,38 @@ def _named(name: str | None) -> str:
 
 def to_frame(X) -> pd.DataFrame:
     """Features as a DataFrame with string column names and plain (numpy-backed) dtypes."""
+    _check_not_sparse(X, "X")
     if isinstance(X, pd.DataFrame):
         frame = X.reset_index(drop=True)
     else:
         array = np.asarray(X)
         if array.ndim != 2:
-            raise DataError(f"X must be a 2-D table, got shape {array.shape}")
+            raise DataError(f"X must be a 2-D table, got shape {array.shape}; {RESHAPE}")
         frame = pd.DataFrame(array)
-    if frame.shape[0] == 0 or frame.shape[1] == 0:
-        raise DataError(f"X must be a non-empty 2-D table, got shape {frame.shape}")
+    if frame.shape[0] == 0:
+        raise DataError(f"X has 0 sample(s) (shape={frame.shape}) while a minimum of 1 is required")
+    if frame.shape[1] == 0:
+        raise DataError(f"X has 0 feature(s) (shape={frame.shape}) while a minimum of 1 is required.")
+    complex_columns = [str(c) for c in frame.columns if frame[c].dtype.kind == "c"]
+    if complex_columns:
+        raise DataError(f"Complex data not supported: X column(s) {', '.join(complex_columns[:10])}; {COMPLEX}")
     names = [str(c) for c in frame.columns]
     _check_unique(names, "X")
     frame = frame.set_axis(names, axis=1).infer_objects()  # numbers in an object array become numbers
     return frame.apply(_plain) if any(_masked(frame[c].dtype) or frame[c].dtype == object for c in names) else frame
+
+
+RESHAPE = "Reshape your data: one row is X.reshape(1, -1), one column X.reshape(-1, 1)"
+COMPLEX = "give real numbers (for example the real and imaginary parts as two columns)"
+
+
+def _check_not_sparse(data, where: str) -> None:
+    """A scipy sparse matrix or array is refused by name: the preprocessing needs the table itself."""
+    if type(data).__module__.startswith("scipy.sparse"):
+        raise DataError(
+            f"{where} is a scipy sparse matrix; sparse input is not supported: convert it with .toarray() "
+            "(the preprocessing types each column of a dense table)"
+        )
 
 
 def _masked(dtype) -> bool:
@@ -350,18 +369,39 @@ def _plain(column: pd.Series) -> pd.Series:
 
 
 def _target_series(y) -> pd.Series:
+    if y is None:
+        raise DataError("the search requires y to be passed, but the target y is None; give the target column")
+    _check_not_sparse(y, "y")
     if isinstance(y, pd.DataFrame):
         if y.shape[1] != 1:
-            raise DataError(f"y must be one column, got shape {y.shape}")
+            raise DataError(f"y must be one column (one target; several are not supported), got shape {y.shape}")
+        _column_vector_warning()
         y = y.iloc[:, 0]
     if isinstance(y, pd.Series):
-        return _plain(y.reset_index(drop=True)).rename(y.name)
-    array = np.asarray(y)
-    if array.ndim == 2 and array.shape[1] == 1:
-        array = array.ravel()
-    if array.ndim != 1:
-        raise DataError(f"y must be one column, got shape {array.shape}")
-    return pd.Series(array)
+        series = _plain(y.reset_index(drop=True)).rename(y.name)
+    else:
+        array = np.asarray(y)
+        if array.ndim == 2 and array.shape[1] == 1:
+            _column_vector_warning()
+            array = array.ravel()
+        if array.ndim != 1:
+            raise DataError(f"y must be one column (one target; several are not supported), got shape {array.shape}")
+        series = pd.Series(array)
+    if series.dtype.kind == "c":
+        raise DataError(f"Complex data not supported: the target y holds complex numbers; {COMPLEX}")
+    return series
+
+
+def _column_vector_warning() -> None:
+    """scikit-learn's warning (and wording) for a target given as one column of a 2-D table."""
+    from sklearn.exceptions import DataConversionWarning
+
+    warnings.warn(
+        "A column-vector y was passed when a 1d array was expected; it is used as one column. "
+        "Please change the shape of y to (n_samples,), for example using ravel().",
+        DataConversionWarning,
+        stacklevel=5,
+    )
 
 
 def _labels(target: pd.Series, task: str, name: str | None = None) -> np.ndarray:
@@ -370,10 +410,12 @@ def _labels(target: pd.Series, task: str, name: str | None = None) -> np.ndarray
         array = values.to_numpy()
         if array.dtype.kind == "f" and (distinct := len(np.unique(array))) > MAX_CLASSES_FOR_INTEGER_TARGET:
             raise ConfigError(
-                f"the target{_named(name)} holds {distinct} distinct numbers, a quantity rather than classes; use "
-                "regression (--task regression or auto, GPRegressor), or bin it into classes (or class codes"
-                " written as text) first"
+                f"the target{_named(name)} holds {distinct} distinct numbers, a quantity rather than classes (a "
+                "continuous target); use regression (--task regression or auto, GPRegressor), or bin it into "
+                "classes (or class codes written as text) first"
             )
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            raise DataError(f"the target{_named(name)} has infinite values; a class label must be finite")
         if array.dtype.kind == "f" and np.all(array == np.round(array)):
             array = array.astype(np.int64)  # 0/1 labels read as 0.0/1.0 because of gaps: back to 0/1
         if array.dtype == object and len({type(v) for v in array}) > 1:
@@ -400,18 +442,25 @@ def _check_finite(frame: pd.DataFrame) -> None:
 
 
 def prediction_frame(
-    X, features: list[str], used: list[str], where: str = "X", columns: dict | None = None
+    X, features: list[str], used: list[str], where: str = "X", columns: dict | None = None, model: str = "the model"
 ) -> tuple[pd.DataFrame, list[str]]:
     """New rows laid out like the training table; returns them and the extra columns ignored.
 
     Columns the pipeline uses must all be there; columns it dropped (IDs, text) may be absent.
     ``columns``: the training typing (run.json's ``data.columns``); with it, numeric columns are
-    read with the training rules and checked (see ``check_against_typing``).
+    read with the training rules and checked (see ``check_against_typing``). ``model``: what the
+    messages call the fitted model.
     """
+    _check_not_sparse(X, where)
     if not isinstance(X, pd.DataFrame):
         array = np.asarray(X)
-        if array.ndim != 2 or array.shape[1] != len(features):
-            raise DataError(f"X has shape {array.shape}; the model was fitted on {len(features)} columns")
+        if array.ndim != 2:
+            raise DataError(f"X must be a 2-D table, got shape {array.shape}; {RESHAPE}")
+        if array.shape[1] != len(features):
+            raise DataError(
+                f"X has {array.shape[1]} features, but {model} is expecting {len(features)} features as input "
+                "(the columns it was fitted on, in that order; a DataFrame is matched by column names)"
+            )
         X = pd.DataFrame(array, columns=features)
     frame = to_frame(X)
     missing = [c for c in used if c not in frame.columns]
@@ -478,4 +527,7 @@ def _check_classes(target: np.ndarray, name: str | None = None) -> None:
     labels = np.unique(target)
     if len(labels) < 2:
         label = labels[0].item() if isinstance(labels[0], np.generic) else labels[0]  # 1, not np.int64(1)
-        raise DataError(f"the target{_named(name)} has a single class ({label!r}); classification needs at least two")
+        raise DataError(
+            f"the target{_named(name)} has a single class ({label!r}); one class is not enough, "
+            "classification needs at least two"
+        )

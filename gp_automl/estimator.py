@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import get_scorer
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from gp_automl.config import DEFAULT_SCORING, make_settings
@@ -76,14 +78,23 @@ class _GPBase(BaseEstimator):
         ``data_path``: the CSV or Parquet file X and y were read from, if any; the exported script reads it.
         """
         self._forget_fit()
-        return self._adopt(Session(make_settings(self.get_params(), self._task)).fit(X, y, data_path))
+        fitted = Session(make_settings(self.get_params(), self._task)).fit(X, y, data_path)
+        return self._adopt(fitted, feature_names_of(X))
 
     def _forget_fit(self) -> None:
         for name in [name for name in vars(self) if name.endswith("_") and not name.startswith("_")]:
             delattr(self, name)
 
-    def _adopt(self, fitted: Fitted):
-        """Take what a session left as fitted attributes; then raise the scheduler loss that stopped it."""
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # the raw table goes in: gaps are imputed, text and categories encoded by the searched preprocessing
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        return tags
+
+    def _adopt(self, fitted: Fitted, feature_names: np.ndarray | None = None):
+        """Take what a session left as fitted attributes; then raise the scheduler loss that stopped it.
+        ``feature_names``: the column names of a DataFrame X (scikit-learn's ``feature_names_in_``)."""
         self.run_info_ = fitted.run_info
         self.pipeline_context_ = fitted.pipelines
         self.evaluations_ = fitted.evaluations
@@ -92,6 +103,8 @@ class _GPBase(BaseEstimator):
             self.best_tree_, self.best_score_ = fitted.best_tree, fitted.best_score
             self.fitted_pipeline_ = fitted.pipeline
             self.n_features_in_ = fitted.n_features_in
+            if feature_names is not None:
+                self.feature_names_in_ = feature_names
             if self._task == CLASSIFICATION:
                 self.classes_ = fitted.pipeline.classes_
         if fitted.lost:
@@ -116,14 +129,17 @@ class _GPBase(BaseEstimator):
         return script
 
     def _rows(self, X):
-        """New rows laid out as in training (extra columns ignored, dropped ones optional)."""
+        """New rows laid out as in training: an array has the training columns in their order, a
+        DataFrame is matched by column names (extra columns ignored, ones the winner does not read optional)."""
         check_is_fitted(self, "fitted_pipeline_")
         info = self.run_info_["data"]
-        return prediction_frame(X, info["features"], info["used"], columns=info.get("columns"))[0]
+        model = type(self).__name__
+        return prediction_frame(X, info["features"], info["used"], columns=info.get("columns"), model=model)[0]
 
     def predict(self, X):
         """Predictions in the original labels (strings, booleans, ...) for classification."""
-        return self.fitted_pipeline_.predict(self._rows(X))
+        rows = self._rows(X)
+        return self.fitted_pipeline_.predict(rows)
 
     def plot_pareto_front(self, ax=None):
         """Score against complexity of every evaluated pipeline, the front and the winner (a Figure)."""
@@ -141,24 +157,61 @@ class _GPBase(BaseEstimator):
 
     def score(self, X, y, sample_weight=None) -> float:
         """The search's scoring (e.g. balanced accuracy, R2) of the refit pipeline on (X, y)."""
+        rows = self._rows(X)
         scorer = get_scorer(self.scoring or DEFAULT_SCORING[self._task])
-        return float(scorer(self.fitted_pipeline_, self._rows(X), np.asarray(y)))
+        weights = {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight)}
+        return float(scorer(self.fitted_pipeline_, rows, np.asarray(y), **weights))
+
+
+def _winner_has(method: str):
+    """For ``available_if``: unfitted, the method is offered (and raises NotFittedError); fitted,
+    only if the winning pipeline has it (predict_proba: not for an SVM without probabilities)."""
+
+    def check(estimator) -> bool:
+        return not hasattr(estimator, "fitted_pipeline_") or hasattr(estimator.fitted_pipeline_, method)
+
+    return check
 
 
 class GPClassifier(ClassifierMixin, _GPBase):
-    """Genetic-programming search for a classification pipeline (default scoring: balanced accuracy)."""
+    """Genetic-programming search for a classification pipeline (default scoring: balanced accuracy).
+
+    After ``fit``: ``classes_``, ``n_features_in_``, ``feature_names_in_`` (when X was a DataFrame
+    with string column names), and the search's attributes (``best_tree_``, ``fitted_pipeline_``, ...).
+    """
 
     _task = CLASSIFICATION
+    score = _GPBase.score  # the search's scorer, not ClassifierMixin's accuracy
 
+    @available_if(_winner_has("predict_proba"))
     def predict_proba(self, X):
         """Class probabilities, one column per entry of ``classes_`` (the original labels)."""
-        return self.fitted_pipeline_.predict_proba(self._rows(X))
+        rows = self._rows(X)
+        return self.fitted_pipeline_.predict_proba(rows)
+
+    @available_if(_winner_has("decision_function"))
+    def decision_function(self, X):
+        """The winning model's decision values (as scikit-learn's classifiers give them)."""
+        rows = self._rows(X)
+        return self.fitted_pipeline_.decision_function(rows)
 
 
 class GPRegressor(RegressorMixin, _GPBase):
-    """Genetic-programming search for a regression pipeline (default scoring: R2)."""
+    """Genetic-programming search for a regression pipeline (default scoring: R2).
+
+    After ``fit``: ``n_features_in_``, ``feature_names_in_`` (when X was a DataFrame with string
+    column names), and the search's attributes (``best_tree_``, ``fitted_pipeline_``, ...).
+    """
 
     _task = REGRESSION
+    score = _GPBase.score  # the search's scorer (R2 by default, as RegressorMixin's, but any given)
+
+
+def feature_names_of(X) -> np.ndarray | None:
+    """scikit-learn's ``feature_names_in_``: the column names of a DataFrame whose names are all strings."""
+    if isinstance(X, pd.DataFrame) and len(X.columns) and all(isinstance(name, str) for name in X.columns):
+        return np.asarray(X.columns, dtype=object)
+    return None
 
 
 def resume(run_dir: str | Path, max_time_mins: float | None = None, X=None, y=None, **changes) -> _GPBase:
@@ -176,4 +229,5 @@ def resume(run_dir: str | Path, max_time_mins: float | None = None, X=None, y=No
     """
     params, fitted = resume_session(run_dir, max_time_mins, X, y, changes)
     estimator_class = GPClassifier if fitted.run_info["task"] == CLASSIFICATION else GPRegressor
-    return estimator_class(**params)._adopt(fitted)
+    names = feature_names_of(X) if X is not None else np.asarray(fitted.run_info["data"]["features"], dtype=object)
+    return estimator_class(**params)._adopt(fitted, names)

@@ -39,7 +39,9 @@ DEVELOPER_LOGS = "distributed.admin.low-level-log-length"
 # 0.2 MiB per 1,000 evaluations) and the metadata list of the scheduler's span (never trimmed: one
 # {"type": "Future"} per submission). Per generation: a new "default" span, started whenever the
 # cluster has gone idle and never forgotten, with its task group. Tidied every this many results;
-# the latest KEEP_SPANS finished default spans stay, as many as Dask keeps computations.
+# the latest KEEP_SPANS finished default spans stay, as many as Dask keeps computations. Only the
+# clusters gp_automl starts (LocalCluster, dask-jobqueue) are tidied: a scheduler someone else runs
+# (an address, a file, a Client or cluster object) is left exactly as it is.
 TIDY_EVERY = 1000
 KEEP_SPANS = 100
 WORKER_WAIT_S = 60
@@ -207,8 +209,8 @@ class DaskExecutor:
         except Exception:  # noqa: BLE001 - futures cancelled under us (by a lost scheduler or Ctrl-C)
             done = [future for future in self._pending if future.done()]
         self._since_tidy += len(done)
-        if self._since_tidy >= TIDY_EVERY:
-            self._tidy()
+        if self._since_tidy >= TIDY_EVERY and self._cluster is not None:
+            self._tidy()  # only a cluster we started: a user's scheduler and its spans are theirs
         results, lost = [], False
         for future in done:
             result = self._result_of(future, *self._pending[future])

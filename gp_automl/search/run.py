@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from dask.utils import format_bytes
 
-from gp_automl.allocator import fix_malloc_thresholds
 from gp_automl.archive import Archive, Entry
 from gp_automl.checkpoint import CHECKPOINT, SearchState, load_checkpoint, save_checkpoint
 from gp_automl.config import ASYNC, AUTO, GENERATIONAL, RANDOM
@@ -75,7 +74,6 @@ def run_search(
         catalog, settings.max_depth, settings.max_complexity, rng=rng, data_leaves=dataset.data_leaves
     )
     budget = Budget(settings.max_time_mins, settings.generations, settings.early_stop)
-    fix_malloc_thresholds()  # the driver (with a LocalCluster, its scheduler too) runs for hours
     say = progress.say
     lost = None
     with make_executor(settings.scheduler, settings.n_workers, settings.security, say) as executor:
