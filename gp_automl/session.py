@@ -146,6 +146,7 @@ class Session:
             failures=archive.failures,  # errors, timeouts and out of memory
             out_of_memory=archive.out_of_memory,
             rejected_early=archive.rejected,
+            screened=archive.screened,  # scored at low fidelity only, not promoted (fidelity.py)
             variations=dict(sorted(archive.variations.items())),  # evaluations per variation that made them
             finished=_now(),
         )

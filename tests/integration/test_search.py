@@ -42,7 +42,7 @@ def fitted(cancer_csv, dask_client):
 
 def test_breast_cancer_held_out_balanced_accuracy(fitted, cancer_csv):
     _, X_test, y_test = cancer_csv
-    assert fitted.score(X_test, y_test) >= 0.93
+    assert fitted.score(X_test, y_test) >= 0.92  # balanced accuracy, the search's scorer (it was accuracy)
     assert set(fitted.classes_) == {0, 1}
     assert fitted.predict_proba(X_test).shape == (len(X_test), 2)
     assert len(fitted.evaluations_) == 20 * 4  # the initial population and 3 generations, none twice
