@@ -25,7 +25,7 @@ from gp_automl.steps import ParseNumbers
 
 FINGERPRINT = "fingerprint.json"
 FORMAT = 1
-SAMPLE_SIZE = 500
+SAMPLE_SIZE = 200
 BINS = 10
 MAX_CATEGORIES = 200
 SHOWN_QUANTILES = (0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from gp_automl.drift import DRIFT_EXIT
+from gp_automl.fingerprint import SAMPLE_SIZE
 from tests.conftest import SHIPPED_DATA
 from tests.integration.test_cli import assert_one_clear_error, cli
 
@@ -36,7 +37,7 @@ def test_fit_writes_a_fingerprint_of_the_training_data(cancer_run):
     radius = fingerprint["columns"]["mean_radius"]
     assert radius["kind"] == "numeric" and radius["missing_rate"] == 0.0
     assert radius["quantiles"]["0.5"] == pytest.approx(training["mean_radius"].median())
-    assert abs(sum(radius["bin_shares"]) - 1) < 1e-4 and len(radius["sample"]) == 500
+    assert abs(sum(radius["bin_shares"]) - 1) < 1e-4 and len(radius["sample"]) == SAMPLE_SIZE < len(training)
 
 
 def test_rows_from_the_training_distribution_show_no_drift(cancer_run, tmp_path):
