@@ -214,7 +214,17 @@ class EvaluationLog:
 
     def entries(self, first: int = 0) -> Iterator[Entry]:
         """Logged entries in arrival order from row ``first`` on; streamed, not loaded at once."""
-        for row in self._db.execute(f"SELECT {_COLUMNS} FROM evaluations ORDER BY id LIMIT -1 OFFSET ?", (first,)):
+        rows = None
+        while True:
+            try:
+                rows = rows or self._db.execute(
+                    f"SELECT {_COLUMNS} FROM evaluations ORDER BY id LIMIT -1 OFFSET ?", (first,)
+                )
+                row = next(rows, None)
+            except sqlite3.Error as exc:  # e.g. text that does not decode: a damaged page
+                raise RunDirError(f"{self.path} holds a damaged row ({exc})"[:300]) from None
+            if row is None:
+                return
             try:
                 yield Entry(parse(row[0]), _result(row), row[1], _lineage(row))
             except (ValueError, TypeError) as exc:  # json and parse errors are ValueErrors
