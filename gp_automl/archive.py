@@ -15,8 +15,7 @@ from pathlib import Path
 from gp_automl.journal import EVALUATION_LOG, Entry, EvaluationLog
 from gp_automl.lineage import NO_LINEAGE, Lineage
 from gp_automl.pareto import Point, dominates
-from gp_automl.result import MEMORY, REJECTED, SCREENED, TIMEOUT, EvalResult
-from gp_automl.screenings import ScreeningLog
+from gp_automl.result import MEMORY, REJECTED, TIMEOUT, EvalResult
 from gp_automl.tree import PipelineTree
 
 __all__ = ["Archive", "Entry", "KeysBefore"]
@@ -28,8 +27,6 @@ class Archive:
         self.log = log if log is not None else EvaluationLog(Path(self._scratch.name) / EVALUATION_LOG)
         self._count = self.failures = self.timeouts = self.out_of_memory = self.rejected = 0
         self.variations: Counter[str] = Counter()  # evaluations per variation that made them (lineage)
-        self.screened = 0  # scored at low fidelity only, not promoted (fidelity.py)
-        self.screenings = ScreeningLog(self.log.path)  # every low-fidelity result, in the same file
         self._front: dict[str, Entry] = {}
         self._generation = -1  # the latest generation an entry was added for
         self._front_before = ()  # the front's signature before that generation's first entry
@@ -63,7 +60,6 @@ class Archive:
             self.timeouts += entry.result.status == TIMEOUT
             self.out_of_memory += entry.result.status == MEMORY
             self.rejected += entry.result.status == REJECTED
-            self.screened += entry.result.status == SCREENED
             return
         point = _objectives(entry)
         if any(dominates(_objectives(other), point) for other in self._front.values()):
@@ -97,7 +93,6 @@ class Archive:
         return self._generation == generation and self.front_signature() != self._front_before
 
     def close(self) -> None:
-        self.screenings.close()
         self.log.close()
         if self._scratch is not None:
             self._scratch.cleanup()

@@ -17,7 +17,6 @@ from typing import Any
 
 from gp_automl.cv import check_scoring, check_scoring_name
 from gp_automl.errors import ConfigError
-from gp_automl.fidelity import FIDELITIES, FULL, SWITCH_ROWS
 from gp_automl.memory import AUTO, MAX_EVAL_MEMORY, MIN_EVAL_MEMORY
 from gp_automl.space.resolve import check_module_names
 
@@ -197,11 +196,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("early_rejection", True, boolean,
             "stop clear losers after their first folds (the flag evaluates every pipeline on every fold)",
             "--no-early-rejection", cli={"action": "store_false"}),
-    Setting("fidelity", FULL, one_of(FIDELITIES),
-            f"auto: from {SWITCH_ROWS:,} rows on, score each generation's children on 1/9, then 1/3 of the "
-            "training rows and give full CV only to the best third of each rung; full: every pipeline on all "
-            "rows; halving: screen whatever the table's size",
-            "--fidelity", cli={"choices": FIDELITIES}),
 )  # fmt: skip
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
@@ -301,7 +295,6 @@ def stored_settings(recorded: Mapping[str, Any]) -> dict[str, Any]:
     (they held the task, internal limits, and the trusted modules and TLS as a record)."""
     settings = {name: value for name, value in recorded.items() if name in BY_NAME and name not in NEVER_STORED}
     settings.setdefault("early_rejection", False)  # runs from before it existed evaluated every fold
-    settings.setdefault("fidelity", FULL)  # and at full fidelity
     return settings
 
 

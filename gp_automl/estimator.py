@@ -46,7 +46,6 @@ class _GPBase(BaseEstimator):
         security=None,
         early_rejection=True,
         max_eval_memory="auto",
-        fidelity="full",
     ):
         self.generations = generations
         self.population_size = population_size
@@ -67,7 +66,6 @@ class _GPBase(BaseEstimator):
         self.security = security
         self.early_rejection = early_rejection
         self.max_eval_memory = max_eval_memory
-        self.fidelity = fidelity
 
     def fit(self, X, y, data_path: str | None = None):
         """Search for the best pipeline for (X, y), refit it on all the data, return self.

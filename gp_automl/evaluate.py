@@ -40,24 +40,18 @@ class EvalContext:
     fronts: Fronts = field(default_factory=dict)
     limit_s: float | None = None  # hard per-pipeline time limit
     max_memory: int | str | None = None  # max_eval_memory: bytes, "auto" (resolved on the worker) or no limit
-    rung_folds: tuple[Folds, ...] = ()  # the folds with training parts subsampled, one per low rung (fidelity.py)
-    rung_limits_s: tuple[float | None, ...] = ()  # the time limit at each low rung
 
 
-def evaluate_with_limit(
-    tree: PipelineTree, context: EvalContext, bar: Bar | None = None, rung: int | None = None
-) -> EvalResult:
-    """The task the executors run: ``evaluate`` in a child process stopped at ``context.limit_s`` (at
-    a low rung, that rung's limit) and held to its memory allowance."""
+def evaluate_with_limit(tree: PipelineTree, context: EvalContext, bar: Bar | None = None) -> EvalResult:
+    """The task the executors run: ``evaluate`` in a child process stopped at ``context.limit_s`` and
+    held to its memory allowance."""
     preload(context.catalog, context.fronts)
-    limit_s = context.limit_s if rung is None else context.rung_limits_s[rung]
-    return run_with_limit(lambda: evaluate(tree, context, bar, rung), tree, limit_s, allowance(context.max_memory))
+    return run_with_limit(lambda: evaluate(tree, context, bar), tree, context.limit_s, allowance(context.max_memory))
 
 
-def evaluate(tree: PipelineTree, context: EvalContext, bar: Bar | None = None, rung: int | None = None) -> EvalResult:
+def evaluate(tree: PipelineTree, context: EvalContext, bar: Bar | None = None) -> EvalResult:
     """Cross-validated score of ``tree``; with a ``bar``, fold by fold, stopping (status ``rejected``)
-    as soon as the folds so far fall clearly behind it. With a ``rung``, on that low rung's folds
-    (training parts subsampled, test parts whole)."""
+    as soon as the folds so far fall clearly behind it."""
     started = time.perf_counter()
     try:
         pipeline = build_pipeline(tree, context.catalog, context.random_state, context.fronts)
@@ -65,7 +59,7 @@ def evaluate(tree: PipelineTree, context: EvalContext, bar: Bar | None = None, r
         # only fight each other (and the other workers) for the same cores.
         with warnings.catch_warnings(), threadpool_limits(limits=1):
             warnings.simplefilter("ignore")
-            folds = list(context.folds if rung is None else context.rung_folds[rung])
+            folds = list(context.folds)
             batches = [folds] if bar is None else [[fold] for fold in folds]
             fold_scores: tuple[float, ...] = ()
             for batch in batches:

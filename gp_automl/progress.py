@@ -88,8 +88,6 @@ class Progress:
             f"front {len(archive.front())}",
             f"workers {self.utilization():.0%} busy",
         ]
-        if archive.screened:  # multi-fidelity evaluation (fidelity.py)
-            parts.insert(5, f"screened {archive.screened}")
         if remaining is not None:
             parts.append(f"{remaining:.0f}s left")
         return ", ".join(parts)

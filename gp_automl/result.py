@@ -6,14 +6,13 @@ from dataclasses import asdict, dataclass
 
 OK, ERROR, TIMEOUT, REJECTED = "ok", "error", "timeout", "rejected"
 MEMORY = "memory"  # past its memory allowance (max_eval_memory), or killed by the out-of-memory killer
-SCREENED = "screened"  # scored at low fidelity only and not promoted to full (fidelity.py)
 FAILED = (ERROR, TIMEOUT, MEMORY)
 
 
 @dataclass(frozen=True)
 class EvalResult:
     key: str
-    status: str  # ok | error | timeout | memory | rejected (stopped early as hopeless: see rejection.py) | screened
+    status: str  # ok | error | timeout | memory | rejected (stopped early as hopeless: see rejection.py)
     fold_scores: tuple[float, ...] = ()
     score: float = float("nan")  # mean over folds
     complexity: int = 0

@@ -10,7 +10,6 @@ settings, no state of a Dask client or cluster it was given.
 from __future__ import annotations
 
 import platform
-import time
 import warnings
 from contextlib import closing
 from dataclasses import dataclass
@@ -146,7 +145,6 @@ class Session:
             failures=archive.failures,  # errors, timeouts and out of memory
             out_of_memory=archive.out_of_memory,
             rejected_early=archive.rejected,
-            screened=archive.screened,  # scored at low fidelity only, not promoted (fidelity.py)
             variations=dict(sorted(archive.variations.items())),  # evaluations per variation that made them
             finished=_now(),
         )
@@ -161,14 +159,9 @@ class Session:
             )
         fitted.best_tree, fitted.best_score = best.tree, best.result.score
         # as in evaluation: one thread (nested threads thrash a busy machine), warnings muted
-        refit_started = time.monotonic()
         with threadpool_limits(limits=1), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fitted.pipeline = instantiate(pipelines.plan(best.tree)).fit(dataset.X, dataset.y)
-        record.update(  # the refit's time was kept back from the budget by its estimate
-            refit_seconds=round(time.monotonic() - refit_started, 3),
-            refit_reserved_seconds=round(outcome.budget.reserve, 3),
-        )
         fitted.n_features_in = dataset.X.shape[1]
         record.update(best_key=best.tree.key, best_score=best.result.score)
         record["data"]["used"] = columns_read(dataset.typing, best.tree.data_leaves())

@@ -36,7 +36,7 @@ class Executor(Protocol):
 
     def start(self, context: EvalContext) -> None: ...
 
-    def submit(self, tree: PipelineTree, bar: Bar | None = None, rung: int | None = None) -> None: ...
+    def submit(self, tree: PipelineTree, bar: Bar | None = None) -> None: ...
 
     def results(self, timeout: float) -> list[EvalResult]:
         """Results finished so far, waiting up to ``timeout`` seconds for the first one."""
@@ -58,39 +58,35 @@ def poll_wait(deadline: float | None) -> float:
 def evaluate_all(
     executor: Executor,
     trees: Iterable[PipelineTree],
-    deadline: float | None | Callable[[], float | None] = None,
+    deadline: float | None = None,
     should_stop: StopCheck = never_stop,
     bar_for: Callable[[PipelineTree], Bar | None] = lambda tree: None,
-    rung: int | None = None,
 ) -> Iterator[EvalResult]:
     """One result per tree in completion order; stops, cancelling the rest, at ``deadline``
-    (a ``time.monotonic()`` value, or a function giving it when it can move) or as soon as
-    ``should_stop()`` says so. ``bar_for`` gives the bar a tree must keep up with to be evaluated
-    on every fold (see ``rejection``); ``rung``, the low-fidelity rung to evaluate on (``fidelity``).
+    (a ``time.monotonic()`` value) or as soon as ``should_stop()`` says so. ``bar_for`` gives the
+    bar a tree must keep up with to be evaluated on every fold (see ``rejection``).
 
     ``trees`` are taken as workers free up, ``IN_FLIGHT_PER_WORKER`` per worker, so they may be
     drawn lazily: a large generation is never built, submitted or cancelled as a whole, and its
     first results come back while the rest is still being drawn."""
     pending = iter(trees)
-    now_deadline = deadline if callable(deadline) else lambda: deadline
 
     def stopping() -> bool:
-        due = now_deadline()
-        return should_stop() or (due is not None and time.monotonic() >= due)
+        return should_stop() or (deadline is not None and time.monotonic() >= deadline)
 
     def top_up() -> None:
         room = max(1, round(IN_FLIGHT_PER_WORKER * executor.n_workers)) - executor.in_flight
         for tree in islice(pending, max(0, room)):
             if stopping():
                 return
-            executor.submit(tree, bar_for(tree), rung)
+            executor.submit(tree, bar_for(tree))
 
     try:
         top_up()
         while executor.in_flight:
             if stopping():
                 return
-            results = executor.results(poll_wait(now_deadline()))
+            results = executor.results(poll_wait(deadline))
             if should_stop():
                 return  # results of evaluations the stop itself cut short are not results
             yield from results

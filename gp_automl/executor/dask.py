@@ -77,8 +77,8 @@ class DaskExecutor:
         self._owns_client = False
         self._context = None  # the scattered context (a future)
         self._context_value: EvalContext | None = None  # kept to scatter it again after a loss
-        self._pending: dict = {}  # future -> (tree, bar, rung)
-        self._unsent: list[tuple[PipelineTree, Bar | None, int | None]] = []  # submitted while the client was closed
+        self._pending: dict = {}  # future -> (tree, bar)
+        self._unsent: list[tuple[PipelineTree, Bar | None]] = []  # submitted while the client was closed
         self._address = ""  # the scheduler's, for reconnecting and for messages
         self._cluster_size = 0  # workers of a cluster we started, to start again after a loss
         self._since_tidy = 0  # results since Dask's per-task leftovers were last tidied
@@ -180,16 +180,16 @@ class DaskExecutor:
         self._context_value = context
         self._context = self._client.scatter(context, broadcast=True, hash=False)
 
-    def submit(self, tree: PipelineTree, bar: Bar | None = None, rung: int | None = None) -> None:
+    def submit(self, tree: PipelineTree, bar: Bar | None = None) -> None:
         from distributed.client import ClosedClientError
 
         assert self._context is not None, "start() first"
         try:
-            future = self._client.submit(evaluate_with_limit, tree, self._context, bar, rung, pure=False)
+            future = self._client.submit(evaluate_with_limit, tree, self._context, bar, pure=False)
         except ClosedClientError:  # the client gave up reconnecting: the next results() deals with it
-            self._unsent.append((tree, bar, rung))
+            self._unsent.append((tree, bar))
             return
-        self._pending[future] = (tree, bar, rung)
+        self._pending[future] = (tree, bar)
 
     def results(self, timeout: float) -> list[EvalResult]:
         """Finished results; evaluations lost with the scheduler or cluster are resubmitted once it is
@@ -223,7 +223,7 @@ class DaskExecutor:
             self._recover()
         return results
 
-    def _result_of(self, future, tree: PipelineTree, *_) -> EvalResult | None:
+    def _result_of(self, future, tree: PipelineTree, bar: Bar | None) -> EvalResult | None:
         """A finished future as a result; None when the cluster, not the pipeline, lost it."""
         try:
             return future.result()
@@ -261,8 +261,8 @@ class DaskExecutor:
                     raise SchedulerLost(self._lost_message()) from exc
                 time.sleep(0.5)
         self._say(f"the Dask cluster is back ({self._address}); resubmitting {len(trees)} evaluation(s)")
-        for tree, bar, rung in trees:
-            self.submit(tree, bar, rung)
+        for tree, bar in trees:
+            self.submit(tree, bar)
 
     def _reconnect(self, deadline: float) -> None:
         """One attempt: a running client (Dask's own reconnection, or a new client of the same
@@ -318,7 +318,7 @@ class DaskExecutor:
     def cancel_all(self) -> None:
         """Cancel the queued evaluations and kill the running ones on their workers."""
         if self._pending and self._client is not None:
-            keys = [tree.key for tree, *_ in self._pending.values()]
+            keys = [tree.key for tree, _ in self._pending.values()]
             self._forget_pending()
             try:
                 self._client.run(stop_evaluations, keys, on_error="ignore")

@@ -16,7 +16,7 @@ class InProcessExecutor:
 
     def __init__(self) -> None:
         self._context: EvalContext | None = None
-        self._queue: deque[tuple[PipelineTree, Bar | None, int | None]] = deque()
+        self._queue: deque[tuple[PipelineTree, Bar | None]] = deque()
 
     def __enter__(self) -> InProcessExecutor:
         return self
@@ -27,15 +27,15 @@ class InProcessExecutor:
     def start(self, context: EvalContext) -> None:
         self._context = context
 
-    def submit(self, tree: PipelineTree, bar: Bar | None = None, rung: int | None = None) -> None:
-        self._queue.append((tree, bar, rung))
+    def submit(self, tree: PipelineTree, bar: Bar | None = None) -> None:
+        self._queue.append((tree, bar))
 
     def results(self, timeout: float) -> list[EvalResult]:
         assert self._context is not None, "start() first"
         if not self._queue:
             return []
-        tree, bar, rung = self._queue.popleft()
-        return [evaluate_with_limit(tree, self._context, bar, rung)]
+        tree, bar = self._queue.popleft()
+        return [evaluate_with_limit(tree, self._context, bar)]
 
     @property
     def in_flight(self) -> int:

@@ -58,8 +58,7 @@ def summary(state: RunState, now: float | None = None) -> Section:
             f"{len(evaluations)} in {_generations(evaluations)} generation(s):"
             f" {counts.get('ok', 0)} ok, {counts.get('error', 0)} failed, {counts.get('timeout', 0)} timed out,"
             f" {counts.get('memory', 0)} out of memory,"
-            f" {counts.get('rejected', 0)} rejected early (clear losers after their first folds)"
-            + (f", {counts['screened']} screened at low fidelity" if counts.get("screened") else ""),
+            f" {counts.get('rejected', 0)} rejected early (clear losers after their first folds)",
         ),
         ("workers", info.get("n_workers", "?")),
         ("worker utilization", _utilization(state)),

@@ -1,10 +1,4 @@
-"""Stop rules: wall-clock budget, generation count, and generations without front improvement.
-
-The wall-clock budget covers the final refit too: ``reserve`` seconds (the refit of the best
-pipeline so far on all rows, estimated by ``refit_seconds``) are kept back from it, so the search
-stops that much earlier and ``fit`` returns within a few seconds of ``max_time_mins``. The reserve
-follows the best pipeline as it changes, and the deadline with it.
-"""
+"""Stop rules: wall-clock budget, generation count, and generations without front improvement."""
 
 from __future__ import annotations
 
@@ -26,13 +20,12 @@ class Budget:
     started: float = field(default_factory=time.monotonic)
     stale_generations: int = 0
     interrupted: bool = False  # set by a signal handler; the loop stops at the next result
-    reserve: float = 0.0  # seconds kept back at the end of the budget for the refit of the best pipeline
 
     @property
     def deadline(self) -> float | None:
         if self.max_time_mins is None:
             return None
-        return self.started + 60.0 * self.max_time_mins - self.already_elapsed - self.reserve
+        return self.started + 60.0 * self.max_time_mins - self.already_elapsed
 
     def elapsed(self) -> float:
         return self.already_elapsed + time.monotonic() - self.started
@@ -54,13 +47,3 @@ class Budget:
         if self.early_stop is not None and self.stale_generations >= self.early_stop:
             return EARLY_STOP
         return None
-
-
-def refit_seconds(cv_seconds: float, n_folds: int) -> float:
-    """Estimated seconds to refit a pipeline on all rows, from the wall seconds of its ``n_folds``-fold
-    cross-validation: one fold's time, scaled by rows (all of them against a fold's training part).
-    A fold's time includes scoring its test part, which the refit does not do; that spare covers
-    models a little worse than linear in rows."""
-    if n_folds < 2 or not cv_seconds > 0:
-        return 0.0
-    return cv_seconds / (n_folds - 1)  # (seconds / folds) x (rows / training rows of a fold)

@@ -25,7 +25,6 @@ from gp_automl.gp import Scored
 from gp_automl.lineage import INIT
 from gp_automl.rejection import Bars
 from gp_automl.search.budget import EXHAUSTED, INTERRUPTED, TIME
-from gp_automl.search.halving import evaluate_in_rungs
 from gp_automl.search.loop import SearchLoop
 from gp_automl.tree import PipelineTree, parse
 
@@ -73,7 +72,7 @@ class GenerationalSearch(SearchLoop):
     ) -> tuple[list[Scored], str | None]:
         """Evaluate the children, keep the survivors, checkpoint; or say why the search must stop."""
         try:
-            scored, complete = self._evaluate_generation(children, generation, population, self._bars(population))
+            scored, complete = self._evaluate(children, generation, population, self._bars(population))
         except SchedulerLost:  # the children not logged stay pending: a resume evaluates just those
             self._checkpoint(generation, population, pending=children)
             raise
@@ -91,9 +90,7 @@ class GenerationalSearch(SearchLoop):
         while seen.drawn < 50 * self.population_size:
             starts = self.evolution.start_trees(self.population_size, seen)
             bars = Bars()
-            # the start pipelines first, at full fidelity: they set the bars for the rest, and give a
-            # full-fidelity result early even when the rest is screened at low fidelity first
-            if starts and (self.early_rejection or self.rungs):
+            if starts and self.early_rejection:  # the start pipelines first: they set the bars for the rest
                 scored, complete = self._evaluate(starts, 0)
                 if not complete:
                     return scored, complete
@@ -103,25 +100,10 @@ class GenerationalSearch(SearchLoop):
             drawn = self.evolution.iter_random_trees(
                 self.population_size - len(starts), seen, stop=self._stopping, variation=INIT
             )
-            population, complete = self._evaluate_generation(drawn, 0, None, bars, evaluated=starts)
+            population, complete = self._evaluate(chain(starts, drawn), 0, bars=bars)
             if population or not complete or seen.drawn == drawn_before or self.budget.stop_reason(0) is not None:
                 return population, complete
         return [], True
-
-    def _evaluate_generation(
-        self,
-        trees: Iterable[PipelineTree],
-        generation: int,
-        population: list[Scored] | None,
-        bars: Bars,
-        evaluated: list[PipelineTree] = (),
-    ) -> tuple[list[Scored], bool]:
-        """``_evaluate``, after the low-fidelity rungs when the search has them (``fidelity.py``): only
-        the trees they promote get full CV, the only results that can survive. ``evaluated``: trees
-        of the generation given full CV already (the start pipelines), never screened."""
-        if not self.rungs:
-            return self._evaluate(chain(evaluated, trees), generation, population, bars)
-        return evaluate_in_rungs(self, list(trees), generation, population, bars, evaluated)
 
     def _stopping(self) -> bool:
         deadline = self.budget.deadline
@@ -155,7 +137,7 @@ class GenerationalSearch(SearchLoop):
         for result in evaluate_all(
             self.executor,
             todo(),
-            lambda: self.budget.deadline,  # it moves as the reserve for the refit follows the best
+            self.budget.deadline,
             lambda: self.budget.interrupted,
             lambda tree: bars.for_complexity(tree.complexity),
         ):

@@ -18,4 +18,3 @@ class Hooks:
     on_result: Callable[[Entry], None] = _nothing
     on_generation: Callable[[int, Archive], None] = _nothing
     on_checkpoint: Callable[[SearchState], None] = _nothing
-    on_screening: Callable[[Entry], None] = _nothing  # a low-fidelity result (fidelity.py), not a final one

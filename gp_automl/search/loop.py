@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from gp_automl.archive import Archive
 from gp_automl.checkpoint import SearchState
 from gp_automl.executor import Executor
-from gp_automl.fidelity import Rungs
 from gp_automl.gp import Evolution, Scored
 from gp_automl.rejection import Bars
 from gp_automl.search.budget import Budget
@@ -26,7 +25,6 @@ class SearchLoop:
     hooks: Hooks = field(default_factory=Hooks)
     checkpoint_interval: float | None = None  # seconds between checkpoints besides the regular ones
     early_rejection: bool = True  # stop hopeless pipelines after their first folds (rejection.py)
-    rungs: Rungs = field(default_factory=Rungs)  # low-fidelity rungs before full CV (fidelity.py; generational)
     _last_checkpoint: float = field(default_factory=time.monotonic)
 
     def _bars(self, population: list[Scored]) -> Bars:

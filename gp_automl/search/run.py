@@ -14,17 +14,16 @@ from dask.utils import format_bytes
 from gp_automl.archive import Archive, Entry
 from gp_automl.checkpoint import CHECKPOINT, SearchState, load_checkpoint, save_checkpoint
 from gp_automl.config import ASYNC, AUTO, GENERATIONAL, RANDOM
-from gp_automl.cv import CLASSIFICATION, make_folds
+from gp_automl.cv import make_folds
 from gp_automl.data import Dataset
 from gp_automl.errors import SchedulerLost
 from gp_automl.evaluate import EvalContext
 from gp_automl.executor import make_executor
-from gp_automl.fidelity import Rungs, fraction_text, plan_rungs, rung_limit, subsampled_folds
 from gp_automl.gp import Evolution
 from gp_automl.journal import EVALUATION_LOG, EvaluationLog
 from gp_automl.progress import Progress
 from gp_automl.rundir import RUN_JSON, SEARCH_LOG, RunDir
-from gp_automl.search.budget import SCHEDULER_LOST, Budget, refit_seconds
+from gp_automl.search.budget import SCHEDULER_LOST, Budget
 from gp_automl.search.generational import GenerationalSearch, RandomSearch
 from gp_automl.search.hooks import Hooks
 from gp_automl.search.signals import graceful_stop
@@ -63,13 +62,9 @@ def run_search(
     seed = settings.random_state if settings.random_state is not None else rng.randrange(2**31)
     folds = make_folds(settings.task, settings.cv, seed, dataset.X, dataset.y)
     limit_s = settings.eval_limit_s()
-    # the steady-state loop has no generation to rank at a rung: it evaluates at full fidelity
-    rungs = Rungs() if settings.mode == ASYNC else plan_rungs(settings.fidelity, len(dataset.y), settings.cv)
     context = EvalContext(
-        dataset.X, dataset.y, folds, settings.scoring, catalog, seed, dataset.front, limit_s, settings.max_eval_memory,
-        rung_folds=subsampled_folds(folds, dataset.y, rungs.fractions, seed, settings.task == CLASSIFICATION),
-        rung_limits_s=tuple(rung_limit(limit_s, fraction) for fraction in rungs.fractions),
-    )  # fmt: skip
+        dataset.X, dataset.y, folds, settings.scoring, catalog, seed, dataset.front, limit_s, settings.max_eval_memory
+    )
     evolution = Evolution(
         catalog, settings.max_depth, settings.max_complexity, rng=rng, data_leaves=dataset.data_leaves
     )
@@ -80,15 +75,9 @@ def run_search(
         say(f"evaluating on {executor.description}")
         say("limit per pipeline: none" if limit_s is None else f"limit per pipeline: {limit_s:g} s")
         say(f"memory per pipeline: {_memory_text(settings.max_eval_memory)}")
-        if rungs:
-            shares = ", then ".join(fraction_text(f) for f in rungs.fractions)
-            bracket = rungs.eta ** len(rungs.fractions)
-            say(f"fidelity: each generation scored on {shares} of the training rows first, in brackets of "
-                f"{bracket}; the best 1/{rungs.eta} of each step go on, full CV for the last")  # fmt: skip
         archive = _open_archive(run_dir, resuming, progress)
         try:
             start = _restore(run_dir, archive, budget, say) if resuming else None
-            budget.reserve = _refit_reserve(archive, settings.cv)
             if run_dir is not None:
                 run_dir.write_json(RUN_JSON, run_info(seed, executor.n_workers))
             executor.start(context)
@@ -99,7 +88,6 @@ def run_search(
             def on_result(entry: Entry) -> None:
                 nonlocal evaluated_now
                 evaluated_now += 1
-                budget.reserve = _refit_reserve(archive, settings.cv)
                 progress.result(entry, archive, budget.remaining())
 
             def on_checkpoint(state: SearchState) -> None:
@@ -114,12 +102,11 @@ def run_search(
                     f"{progress.status(archive, budget.remaining())}"
                 ),
                 on_checkpoint=on_checkpoint,
-                on_screening=lambda entry: progress.result(entry, archive, budget.remaining()),
             )
             loop = {GENERATIONAL: GenerationalSearch, ASYNC: SteadyStateSearch, RANDOM: RandomSearch}[settings.mode]
             search = loop(
                 evolution, executor, archive, budget, settings.population_size, hooks, settings.checkpoint_interval,
-                settings.early_rejection, rungs,
+                settings.early_rejection,
             )  # fmt: skip
 
             def request_stop(signum: int) -> None:
@@ -145,12 +132,6 @@ def run_search(
         archive, reason, budget, seed, executor.n_workers, evaluated_now, elapsed, utilization, driver_cpu, evaluating,
         lost,
     )  # fmt: skip
-
-
-def _refit_reserve(archive: Archive, n_folds: int) -> float:
-    """Seconds to keep back from the budget for the final refit: the best pipeline's, estimated."""
-    best = archive.best()
-    return 0.0 if best is None else refit_seconds(best.result.seconds, n_folds)
 
 
 def _memory_text(max_eval_memory: int | str | None) -> str:

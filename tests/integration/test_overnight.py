@@ -16,14 +16,12 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from gp_automl import GPClassifier
 from gp_automl.checkpoint import SearchState, load_checkpoint, save_checkpoint
 from gp_automl.errors import RunDirError
 from gp_automl.lineage import Lineage
-from tests.conftest import REPO, SHIPPED_DATA
+from tests.conftest import SHIPPED_DATA
 
 CANCER = SHIPPED_DATA / "breast_cancer.csv"
-REFIT_CATALOG = str(REPO / "tests" / "data" / "refit-classification.toml")
 SEARCH = ["--target", "target", "--operators", "light", "--population-size", "8", "--n-workers", "2", "--seed", "3"]
 
 
@@ -216,27 +214,6 @@ def test_time_budget_is_respected(tmp_path):
     assert run.returncode == 0, run.stderr
     info = json.loads((out / "run.json").read_text())
     assert info["stop_reason"] == "max_time_mins"
-    # the search stops within the budget, less the time kept for the refit, plus the poll interval;
-    # the interpreter's start-up and the export come on top
-    assert budget_s - info["refit_reserved_seconds"] - 0.5 <= info["elapsed_seconds"] <= budget_s + 2
+    # the search stops within the budget plus the poll interval; start-up, refit and export come on top
+    assert budget_s <= info["elapsed_seconds"] <= budget_s + 2
     assert wall <= budget_s + 30
-
-
-@pytest.mark.slow
-def test_the_budget_holds_the_refit_of_the_winner(breast_cancer, dask_client):
-    """Each fit sleeps 4-5 s: the refit of the winner is kept inside max_time_mins, not added to it.
-    (A running cluster, so that a loaded machine's slow start-up cannot eat the budget.)"""
-    X, y = breast_cancer
-    budget_s = 40
-    model = GPClassifier(max_time_mins=budget_s / 60, operators=REFIT_CATALOG, allow_modules=["tests"], cv=3,
-                         population_size=4, scheduler=dask_client, random_state=1, verbosity=0,
-                         max_eval_time_mins=0.5)  # fmt: skip
-    started = time.monotonic()
-    model.fit(X, y)
-    wall = time.monotonic() - started
-    info = model.run_info_
-    assert info["stop_reason"] == "max_time_mins"
-    assert 4.0 <= info["refit_seconds"] <= info["refit_reserved_seconds"]  # the estimate covered the refit
-    assert info["elapsed_seconds"] <= budget_s - info["refit_reserved_seconds"] + 1
-    # start-up, the cluster's shutdown and the refit all inside the budget, give or take two seconds
-    assert wall <= budget_s + 2, (wall, info["elapsed_seconds"], info["refit_seconds"])
