@@ -29,7 +29,7 @@ class Archive:
         self.variations: Counter[str] = Counter()  # evaluations per variation that made them (lineage)
         self._front: dict[str, Entry] = {}
         self._generation = -1  # the latest generation an entry was added for
-        self._front_before = ()  # the front's signature before that generation's first entry
+        self._front_before = frozenset()  # the front's signature before that generation's first entry
 
     def __contains__(self, key: str) -> bool:
         return self.log.generation_of(key) is not None
@@ -85,8 +85,9 @@ class Archive:
         front = self.front()
         return front[0] if front else None
 
-    def front_signature(self) -> tuple:
-        return tuple((e.result.score, e.result.complexity) for e in self.front())
+    def front_signature(self) -> frozenset:
+        """The front's distinct points: another pipeline equal to one on the front improves nothing."""
+        return frozenset((e.result.score, e.result.complexity) for e in self._front.values())
 
     def improved_in(self, generation: int) -> bool:
         """Did entries of ``generation`` change the front?"""

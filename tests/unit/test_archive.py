@@ -54,7 +54,7 @@ def test_memo_lives_in_the_log_and_a_restored_archive_counts_the_same(tmp_path):
     restored = Archive(EvaluationLog(tmp_path / "log.sqlite"))
     restored.restore()
     assert len(restored) == 3 and restored.failures == 1
-    assert restored.front_signature() == ((0.9, 2), (0.8, 1))
+    assert restored.front_signature() == {(0.9, 2), (0.8, 1)}
     assert [e.tree.key for e in restored.entries()][0] == a
     restored.close()
 
